@@ -1,0 +1,78 @@
+# interviewd — see README.md. `make` builds, `make check` tests, `make deps` installs
+# what both need on Debian 12.
+CC       ?= cc
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+BUILD    ?= build
+PKGS     := sqlite3 libical libcjson
+TESTPKGS := cmocka
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+            -Wmissing-prototypes -Wno-unused-parameter
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) -I. $(shell pkg-config --cflags $(PKGS))
+LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+
+SRC      := $(wildcard lib/*.c store/*.c commands/*.c mail/*.c bot/*.c)
+MIGRATE  := $(sort $(wildcard store/migrations/*.sql))
+OBJ      := $(SRC:%.c=$(BUILD)/%.o) $(BUILD)/store/migrations.o
+LIBOBJ   := $(filter-out $(BUILD)/bot/main.o,$(OBJ))
+TESTSRC  := $(wildcard tests/unit/test_*.c)
+TESTBIN  := $(TESTSRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCHBIN := $(BUILD)/tests/bench_core
+
+.PHONY: all check asan bench deps install clean format
+all: $(BUILD)/interviewd
+
+$(BUILD)/interviewd: $(OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The migrations, oldest first, as C strings (store/store.c: store_migrations).
+$(BUILD)/store/migrations.c: $(MIGRATE) Makefile
+	@mkdir -p $(dir $@)
+	@{ echo 'const char *const store_migrations[] = {'; \
+	  for f in $(MIGRATE); do \
+	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo ','; \
+	  done; echo '0};'; } > $@
+
+$(BUILD)/store/migrations.o: $(BUILD)/store/migrations.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBOBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags $(TESTPKGS)) $(LDFLAGS) -o $@ $< $(LIBOBJ) \
+		$(LDLIBS) $(shell pkg-config --libs $(TESTPKGS))
+
+$(BENCHBIN): tests/bench/bench_core.c $(LIBOBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJ) $(LDLIBS)
+
+# Every unit test binary, then every end-to-end scenario through the real binary;
+# tests/run prints one closing line "N passed, N failed".
+check: $(BUILD)/interviewd $(TESTBIN)
+	@tests/run $(BUILD)
+
+asan:
+	$(MAKE) BUILD=build-asan CC=clang \
+		CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" check
+
+bench: $(BUILD)/interviewd $(BENCHBIN)
+	@$(BENCHBIN)
+
+deps:
+	@tests/deps
+
+install: $(BUILD)/interviewd
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(BUILD)/interviewd $(DESTDIR)$(BINDIR)/interviewd
+
+format:
+	clang-format -i $(SRC) $(wildcard */*.h) $(TESTSRC)
+
+clean:
+	rm -rf build build-asan

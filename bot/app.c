@@ -1,0 +1,92 @@
+/* app.c: see app.h. */
+#include "bot/app.h"
+#include "lib/str.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int sync_people(struct app *app, char *err, size_t errlen)
+{
+	if (store_begin(app->st) < 0)
+		goto fail;
+	for (int i = 0; i < app->cfg.npeople; i++) {
+		const struct cfg_person *c = &app->cfg.people[i];
+		struct store_person p = {0};
+		str_copy(p.handle, sizeof p.handle, c->handle);
+		str_copy(p.name, sizeof p.name, c->name);
+		str_copy(p.email, sizeof p.email, c->email);
+		str_copy(p.slack_id, sizeof p.slack_id, c->slack_id);
+		str_copy(p.matrix_id, sizeof p.matrix_id, c->matrix_id);
+		str_copy(p.tz, sizeof p.tz, c->timezone);
+		p.role = (enum store_role)store_role_parse(c->role);
+		if (store_person_upsert(app->st, &p) < 0) {
+			store_rollback(app->st);
+			goto fail;
+		}
+	}
+	if (store_commit(app->st) == 0)
+		return 0;
+fail:
+	snprintf(err, errlen, "%s: %s", app->cfg.database, store_error(app->st));
+	return -1;
+}
+
+int app_open(struct app *app, const char *config, char *err, size_t errlen)
+{
+	memset(app, 0, sizeof *app);
+	if (cfg_load(config, &app->cfg, err, errlen) < 0)
+		return -1;
+	app->set.default_tz = app->cfg.timezone;
+	app->set.default_duration = (int)app->cfg.default_duration;
+	app->set.default_type = (enum store_type)store_type_parse(app->cfg.default_type);
+	app->st = store_open(app->cfg.database, err, errlen);
+	if (!app->st || sync_people(app, err, errlen) < 0) {
+		app_close(app);
+		return -1;
+	}
+	return 0;
+}
+
+void app_close(struct app *app)
+{
+	store_close(app->st);
+	app->st = NULL;
+	cfg_free(&app->cfg);
+}
+
+/* The recruiter of the embedded default, for a console with nobody configured. */
+static int local_recruiter(struct app *app, struct store_person *p, char *err, size_t errlen)
+{
+	memset(p, 0, sizeof *p);
+	str_copy(p->handle, sizeof p->handle, "local");
+	str_copy(p->name, sizeof p->name, "Local recruiter");
+	p->role = ROLE_RECRUITER;
+	int rc = store_person_by_handle(app->st, "local", p);
+	if (rc == 0)
+		rc = store_person_upsert(app->st, p);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", store_error(app->st));
+		return -1;
+	}
+	return 0;
+}
+
+int app_actor(struct app *app, const char *handle, struct store_person *p, char *err, size_t errlen)
+{
+	if (!handle && app->cfg.console_as[0])
+		handle = app->cfg.console_as;
+	if (!handle && app->cfg.npeople == 0)
+		return local_recruiter(app, p, err, errlen);
+	if (!handle) {
+		snprintf(err, errlen, "say who you are: --as HANDLE (or [console] as = \"...\" in %s)", app->cfg.path);
+		return -1;
+	}
+	int rc = store_person_by_handle(app->st, handle, p);
+	if (rc > 0)
+		return 0;
+	if (rc < 0)
+		snprintf(err, errlen, "%s", store_error(app->st));
+	else
+		snprintf(err, errlen, "nobody is called \"%s\"; people are configured in [people.HANDLE]", handle);
+	return -1;
+}

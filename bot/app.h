@@ -1,0 +1,27 @@
+/* app: what every subcommand that touches interviews sets up — the config, the store
+ * (with the configured people synced into it), the command settings, and the person
+ * a front end acts for. Built by main; one per thread that needs a store. */
+#ifndef INTERVIEWD_APP_H
+#define INTERVIEWD_APP_H
+
+#include "bot/cfg.h"
+#include "commands/cmd.h"
+#include "store/store.h"
+
+struct app {
+	struct cfg cfg;
+	struct store *st;
+	struct cmd_settings set;
+};
+
+/* Loads CONFIG (NULL: embedded defaults), opens the store and syncs [people] into it.
+ * 0, or -1 with a reason in ERR. */
+int app_open(struct app *app, const char *config, char *err, size_t errlen);
+void app_close(struct app *app);
+
+/* The person HANDLE, or with HANDLE NULL the configured [console] as, or, when the
+ * config names no people at all, the local recruiter "local" (created on first use).
+ * 0, or -1 with a reason in ERR. */
+int app_actor(struct app *app, const char *handle, struct store_person *p, char *err, size_t errlen);
+
+#endif

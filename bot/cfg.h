@@ -1,0 +1,49 @@
+/* cfg: interviewd's settings — the embedded defaults, and the TOML file that overrides
+ * them (parsed by bot/toml.c). Owns the list of keys, their types and checks, the
+ * "key_env" form for secrets, and printing the effective settings with secrets masked.
+ * Unknown keys are errors, with a "did you mean". Built once by main; read-only after. */
+#ifndef INTERVIEWD_CFG_H
+#define INTERVIEWD_CFG_H
+
+#include <stdio.h>
+
+#include "store/store.h"
+
+#define CFG_PATH_MAX 1024
+
+/* A person from a [people.HANDLE] table. */
+struct cfg_person {
+	char handle[STORE_HANDLE_MAX + 1];
+	char name[STORE_NAME_MAX + 1];
+	char email[STORE_EMAIL_MAX + 1];
+	char role[16];
+	char timezone[STORE_TZ_MAX + 1];
+	char slack_id[64];
+	char matrix_id[256];
+};
+
+struct cfg {
+	char path[CFG_PATH_MAX];        /* the file read; empty: embedded defaults */
+	char database[CFG_PATH_MAX];    /* [store] path */
+	char timezone[STORE_TZ_MAX + 1];/* [general] timezone: for people without one */
+	long long default_duration;     /* [general] default_duration, minutes */
+	char default_type[16];          /* [general] default_type */
+	char console_as[STORE_HANDLE_MAX + 1]; /* [console] as */
+	char mail_from[STORE_NAME_MAX + STORE_EMAIL_MAX + 4]; /* [mail] from */
+	char mail_dir[CFG_PATH_MAX];    /* [mail] outbox_dir: .eml files until SMTP is set */
+	struct cfg_person *people;
+	int npeople;
+};
+
+/* Fills CFG with the embedded defaults (./interviewd.db, the machine's zone, ...). */
+void cfg_defaults(struct cfg *cfg);
+
+/* Defaults, then the file at PATH. 0, or -1 with "PATH:LINE:COL: reason" in ERR. */
+int cfg_load(const char *path, struct cfg *cfg, char *err, size_t errlen);
+
+void cfg_free(struct cfg *cfg);
+
+/* Prints the effective settings as TOML, secrets shown as "********". */
+void cfg_print(const struct cfg *cfg, FILE *out);
+
+#endif

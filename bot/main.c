@@ -1,0 +1,159 @@
+/* main.c: the interviewd binary — subcommands, options, and the wiring of config,
+ * store and front ends. The only place that exits. */
+#include "bot/app.h"
+#include "bot/cfg.h"
+#include "bot/console.h"
+#include "lib/clock.h"
+#include "lib/tz.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define VERSION "0.1.0"
+
+static const char usage_main[] =
+	"usage: interviewd [-c FILE] COMMAND [options]\n"
+	"\n"
+	"An interview-scheduling assistant: recruiters schedule, reschedule, cancel and\n"
+	"complete interviews by typing commands; everything is kept in SQLite.\n"
+	"\n"
+	"commands:\n"
+	"  run            run the daemon (the console, until chat front ends are configured)\n"
+	"  console        type commands as a configured person and read the replies\n"
+	"  check-config   validate a config file and print the effective settings\n"
+	"  version        print the version\n"
+	"  help           print this help\n"
+	"\n"
+	"options:\n"
+	"  -c, --config FILE   settings (see config.example.toml); without it the embedded\n"
+	"                      defaults: ./interviewd.db, the machine's time zone, emails\n"
+	"                      written to ./interviewd-mail/\n"
+	"  -h, --help          help for interviewd or for a command\n"
+	"\n"
+	"environment:\n"
+	"  INTERVIEWD_NOW      fix the clock, e.g. 2031-03-10T09:00:00+01:00 (for tests)\n";
+
+static const char usage_console[] =
+	"usage: interviewd [-c FILE] console [--as HANDLE] [--json]\n"
+	"\n"
+	"Reads commands from standard input, one per line (\"/interview\" in front is\n"
+	"optional; lines starting with # are skipped), and prints each reply. Type \"help\"\n"
+	"for the commands, \"quit\" to leave.\n"
+	"\n"
+	"  --as HANDLE   act as this configured person (default: [console] as, or with no\n"
+	"                people configured, the local recruiter \"local\")\n"
+	"  --json        print each reply as one line of JSON: {\"success\": ..., \"data\": ...}\n";
+
+static const char usage_run[] =
+	"usage: interviewd [-c FILE] run [--as HANDLE] [--json]\n"
+	"\n"
+	"Runs the assistant. With no Slack or Matrix configured it runs the console front\n"
+	"end on standard input (same options as \"console\"), writing emails to the mail folder.\n";
+
+static const char usage_check[] =
+	"usage: interviewd check-config [FILE]\n"
+	"\n"
+	"Validates FILE (or the -c FILE) and prints the effective settings, secrets masked.\n"
+	"Exits 1 with file:line:col: reason when something is wrong.\n";
+
+static int wants_help(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return 1;
+	return 0;
+}
+
+/* Prints "interviewd: WHAT ARG" and the usage; returns the usage exit status. */
+static int usage_error(const char *usage, const char *what, const char *arg)
+{
+	fprintf(stderr, "interviewd: %s%s%s%s\n%s", what, arg ? " \"" : "", arg ? arg : "", arg ? "\"" : "", usage);
+	return 2;
+}
+
+static int parse_console(int argc, char **argv, struct console_opts *o, const char *usage)
+{
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			o->json = 1;
+		else if (strcmp(argv[i], "--as") == 0 && i + 1 < argc)
+			o->as = argv[++i];
+		else if (strncmp(argv[i], "--as=", 5) == 0)
+			o->as = argv[i] + 5;
+		else
+			return usage_error(usage, "unexpected argument", argv[i]);
+	}
+	return 0;
+}
+
+static int cmd_console(const char *config, int argc, char **argv, const char *usage)
+{
+	struct console_opts o = {0};
+	struct app app;
+	char err[1024];
+	time_t now;
+	if (wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (parse_console(argc, argv, &o, usage))
+		return 2;
+	if (clock_now(&now, err, sizeof err) < 0 || app_open(&app, config, err, sizeof err) < 0) {
+		fprintf(stderr, "interviewd: %s\n", err);
+		return 1;
+	}
+	int rc = console_run(&app, &o, stdin, stdout);
+	app_close(&app);
+	return rc;
+}
+
+static int cmd_check(const char *config, int argc, char **argv)
+{
+	struct cfg cfg;
+	char err[1024];
+	if (wants_help(argc, argv)) {
+		fputs(usage_check, stdout);
+		return 0;
+	}
+	if (argc > 1)
+		return usage_error(usage_check, "unexpected argument", argv[1]);
+	if (argc == 1)
+		config = argv[0];
+	if (cfg_load(config, &cfg, err, sizeof err) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	cfg_print(&cfg, stdout);
+	cfg_free(&cfg);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *config = NULL;
+	int i = 1;
+	tz_init();
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
+			config = argv[++i];
+		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return fputs(usage_main, stdout), 0;
+		else
+			return usage_error(usage_main, "unknown option", argv[i]);
+	}
+	if (i == argc)
+		return usage_error(usage_main, "a command is needed", NULL);
+	const char *cmd = argv[i++];
+	if (strcmp(cmd, "console") == 0)
+		return cmd_console(config, argc - i, argv + i, usage_console);
+	if (strcmp(cmd, "run") == 0)
+		return cmd_console(config, argc - i, argv + i, usage_run);
+	if (strcmp(cmd, "check-config") == 0)
+		return cmd_check(config, argc - i, argv + i);
+	if (strcmp(cmd, "version") == 0)
+		return printf("interviewd %s (schema %d)\n", VERSION, store_schema_version()), 0;
+	if (strcmp(cmd, "help") == 0)
+		return fputs(usage_main, stdout), 0;
+	return usage_error(usage_main, "unknown command", cmd);
+}

@@ -1,0 +1,81 @@
+/* cmd: the command language every front end shares, and its handlers.
+ * Owns the grammar (schedule, reschedule, cancel, start, complete, feedback, list, show,
+ * candidate, next, stats, tz, help), the lifecycle rules, conflict detection and
+ * permissions. A request runs in one store transaction: the change, its audit row and
+ * every message it causes (outbox rows) commit together or not at all. Returns a
+ * front-end-neutral reply; it never prints and never sends (bot/ renders, mail/ sends).
+ * Called by every front end in bot/ with its own struct store. */
+#ifndef INTERVIEWD_CMD_H
+#define INTERVIEWD_CMD_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "store/store.h"
+
+/* What the handlers need from the configuration. */
+struct cmd_settings {
+	const char *default_tz;       /* for people without a zone of their own */
+	int default_duration;         /* minutes */
+	enum store_type default_type;
+};
+
+struct cmd_request {
+	const char *text;             /* what was typed, with or without "/interview" */
+	const char *via;              /* "console", "slack", "matrix", "email", "api" */
+	const char *key;              /* idempotency key of the inbound event, or NULL */
+	struct store_person actor;    /* who typed it; actor.id == 0: nobody we know */
+	time_t now;
+};
+
+enum cmd_reply_kind {
+	REPLY_ERROR,       /* message (+ usage, + items: the conflicting interviews) */
+	REPLY_INTERVIEW,   /* items[0]; items[1] is the original on a reschedule */
+	REPLY_LIST,        /* items (nitems of total) */
+	REPLY_CANDIDATE,   /* candidate + items: every round */
+	REPLY_STATS,       /* stats */
+	REPLY_TEXT,        /* text: help, tz */
+	REPLY_DUPLICATE,   /* the idempotency key was seen before: nothing was done */
+};
+
+/* Follow-up actions an interview's status allows (buttons, suggested commands). */
+enum {
+	ACT_RESCHEDULE = 1 << 0,
+	ACT_CANCEL = 1 << 1,
+	ACT_START = 1 << 2,
+	ACT_COMPLETE = 1 << 3,
+	ACT_FEEDBACK = 1 << 4,
+};
+
+#define CMD_NOTES_MAX 4
+
+struct cmd_reply {
+	enum cmd_reply_kind kind;
+	char command[16];             /* the command's name, "" if it could not be read */
+	char message[1024];           /* headline, or the error */
+	const char *usage;            /* errors: the command's usage lines, else NULL */
+	char tz[STORE_TZ_MAX + 1];    /* the zone the reader sees times in */
+	time_t now;
+	struct store_interview *items;/* malloc'd; cmd_reply_free frees */
+	int nitems, total;
+	struct store_candidate candidate;
+	struct store_stats stats;
+	char notes[CMD_NOTES_MAX][256]; /* extra lines: warnings, what else happened */
+	int nnotes;
+	char text[4096];              /* REPLY_TEXT */
+};
+
+/* Runs REQ. Always fills OUT (free with cmd_reply_free); returns 0 when the command
+ * succeeded, -1 when OUT is an error reply. Nothing is changed on error. */
+int cmd_execute(struct store *st, const struct cmd_settings *set, const struct cmd_request *req,
+                struct cmd_reply *out);
+
+void cmd_reply_free(struct cmd_reply *r);
+
+/* The ACT_ bits IV's status allows. */
+unsigned cmd_actions(const struct store_interview *iv);
+
+/* Usage of the command NAME (NULL: the overview), never NULL. */
+const char *cmd_usage(const char *name);
+
+#endif

@@ -1,0 +1,56 @@
+/* notify.c: which emails an event causes, one per person, queued in the outbox inside
+ * the event's transaction. mail/ composes and sends them later from the payload. */
+#include "commands/internal.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int queue(struct cmd_ctx *c, const char *kind, const char *role, const char *email, const char *name,
+                 const char *tz, const struct store_interview *iv, const struct store_interview *old)
+{
+	if (!email[0])
+		return 0;
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "event", kind);
+	cJSON_AddStringToObject(p, "role", role);
+	cJSON_AddStringToObject(p, "name", name);
+	cJSON_AddStringToObject(p, "tz", tz[0] ? tz : c->set->default_tz);
+	cJSON_AddNumberToObject(p, "interview", (double)iv->id);
+	if (old)
+		cJSON_AddNumberToObject(p, "previous", (double)old->id);
+	char *json = cJSON_PrintUnformatted(p);
+	cJSON_Delete(p);
+	if (!json)
+		return cmd_fail(c, "out of memory");
+	int rc = store_outbox_add(c->st, "email", kind, email, iv->id, json, c->req->now);
+	free(json);
+	return rc < 0 ? cmd_store_fail(c) : 0;
+}
+
+static int in_panel(const struct store_interview *iv, int64_t id)
+{
+	for (int i = 0; iv && i < iv->npanel; i++)
+		if (iv->panel[i].id == id)
+			return 1;
+	return 0;
+}
+
+int cmd_notify(struct cmd_ctx *c, const char *kind, const struct store_interview *iv,
+               const struct store_interview *old)
+{
+	if (queue(c, kind, "candidate", iv->candidate_email, iv->candidate_name, iv->candidate_tz, iv, old) < 0)
+		return -1;
+	for (int i = 0; i < iv->npanel; i++) {
+		const struct store_panelist *p = &iv->panel[i];
+		const char *k = old && !in_panel(old, p->id) ? "scheduled" : kind;
+		if (queue(c, k, "panel", p->email, p->name, p->tz, iv, old) < 0)
+			return -1;
+	}
+	for (int i = 0; old && i < old->npanel; i++) {
+		const struct store_panelist *p = &old->panel[i];
+		if (!in_panel(iv, p->id) && queue(c, "removed", "panel", p->email, p->name, p->tz, old, NULL) < 0)
+			return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,222 @@
+/* store: the SQLite database, and the only module with SQL.
+ * Owns the schema and its migrations (the .sql files in store/migrations), every query as a named
+ * prepared statement, transactions, the outbox, the audit log and inbound idempotency
+ * keys. Never decides business rules (commands/ does) and never formats for people.
+ * One struct store per thread: each opens its own connection (WAL; readers never block).
+ * Functions return 0 (or a count) on success and a negative value on failure, with the
+ * reason in the store's error buffer (store_error). */
+#ifndef INTERVIEWD_STORE_H
+#define INTERVIEWD_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Field limits, enforced by the command layer before anything reaches the store. */
+#define STORE_HANDLE_MAX 32
+#define STORE_NAME_MAX 200
+#define STORE_EMAIL_MAX 254
+#define STORE_TEXT_MAX 500    /* location, link, cancel reason, job title */
+#define STORE_NOTES_MAX 2000  /* interview notes, feedback notes */
+#define STORE_FEEDBACK_MAX 4000
+#define STORE_PANEL_MAX 10
+#define STORE_TZ_MAX 64
+
+enum store_role { ROLE_NONE = 0, ROLE_INTERVIEWER, ROLE_RECRUITER };
+enum store_type { TYPE_PHONE, TYPE_VIDEO, TYPE_IN_PERSON, TYPE_TECHNICAL, TYPE_HR, TYPE_FINAL, TYPE_COUNT };
+enum store_status { ST_SCHEDULED, ST_IN_PROGRESS, ST_COMPLETED, ST_CANCELLED, ST_RESCHEDULED, ST_COUNT };
+enum store_rec { REC_NONE = 0, REC_PROCEED, REC_HIRE, REC_REJECT, REC_MAYBE, REC_COUNT };
+
+/* Names as stored and shown ("in_person", "in_progress", "proceed"); the parsers return
+ * -1 for an unknown name. */
+const char *store_type_name(enum store_type t);
+const char *store_status_name(enum store_status s);
+const char *store_rec_name(enum store_rec r);
+const char *store_role_name(enum store_role r);
+int store_type_parse(const char *s);
+int store_status_parse(const char *s);
+int store_rec_parse(const char *s);
+int store_role_parse(const char *s);
+
+struct store_person {
+	int64_t id;
+	char handle[STORE_HANDLE_MAX + 1];
+	char name[STORE_NAME_MAX + 1];
+	char email[STORE_EMAIL_MAX + 1];
+	char slack_id[64];
+	char matrix_id[256];
+	char tz[STORE_TZ_MAX + 1]; /* empty: the configured default */
+	enum store_role role;
+};
+
+struct store_candidate {
+	int64_t id;
+	char name[STORE_NAME_MAX + 1];
+	char email[STORE_EMAIL_MAX + 1];
+	char tz[STORE_TZ_MAX + 1];
+};
+
+struct store_panelist {
+	int64_t id;
+	char handle[STORE_HANDLE_MAX + 1];
+	char name[STORE_NAME_MAX + 1];
+	char email[STORE_EMAIL_MAX + 1];
+	char tz[STORE_TZ_MAX + 1];
+};
+
+struct store_feedback {
+	int64_t person_id;
+	char handle[STORE_HANDLE_MAX + 1];
+	int rating; /* 0: not given */
+	enum store_rec rec;
+	char source[8];
+	int64_t updated_at;
+	char *feedback; /* malloc'd; freed by store_interview_clear */
+	char *notes;
+};
+
+/* An interview with its candidate, job and panel; feedback only where a query says so. */
+struct store_interview {
+	int64_t id, candidate_id, job_id, created_by;
+	int64_t start, created_at, updated_at, started_at, completed_at;
+	int64_t rescheduled_from, rescheduled_to;
+	int duration, round;
+	enum store_type type;
+	enum store_status status;
+	char location[STORE_TEXT_MAX + 1];
+	char link[STORE_TEXT_MAX + 1];
+	char notes[STORE_NOTES_MAX + 1];
+	char cancel_reason[STORE_TEXT_MAX + 1];
+	char candidate_name[STORE_NAME_MAX + 1];
+	char candidate_email[STORE_EMAIL_MAX + 1];
+	char candidate_tz[STORE_TZ_MAX + 1];
+	char job_title[STORE_TEXT_MAX + 1];
+	int npanel;
+	struct store_panelist panel[STORE_PANEL_MAX];
+	int nfeedback;
+	struct store_feedback *feedback; /* malloc'd array */
+};
+
+/* Frees what an interview owns (feedback); the struct itself stays the caller's. */
+void store_interview_clear(struct store_interview *iv);
+/* Clears and frees an array of N interviews from a list query. NULL is fine. */
+void store_interviews_free(struct store_interview *ivs, int n);
+
+struct store;
+
+/* Opens (creating if needed) the database at PATH and migrates it to the newest schema.
+ * A file written by a newer interviewd is refused. NULL with a reason in ERR. */
+struct store *store_open(const char *path, char *err, size_t errlen);
+void store_close(struct store *st);
+/* The last error's text. */
+const char *store_error(const struct store *st);
+/* The schema version this binary writes. */
+int store_schema_version(void);
+
+/* BEGIN IMMEDIATE (to write) / BEGIN (a consistent read) / COMMIT / ROLLBACK.
+ * A failed commit rolls back. */
+int store_begin(struct store *st);
+int store_begin_read(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+
+/* People. The _by_ lookups return 1 when found, 0 when not, <0 on error. */
+int store_person_by_id(struct store *st, int64_t id, struct store_person *p);
+int store_person_by_handle(struct store *st, const char *handle, struct store_person *p);
+int store_person_by_email(struct store *st, const char *email, struct store_person *p);
+int store_person_by_slack(struct store *st, const char *slack_id, struct store_person *p);
+int store_person_by_matrix(struct store *st, const char *matrix_id, struct store_person *p);
+/* Inserts or updates (by handle) a configured person; sets p->id. */
+int store_person_upsert(struct store *st, struct store_person *p);
+/* Inserts a new person; sets p->id. Fails if the handle or email is taken. */
+int store_person_insert(struct store *st, struct store_person *p, int64_t now);
+int store_person_set_tz(struct store *st, int64_t id, const char *tz);
+/* Calls FN for every handle (for "did you mean" suggestions). */
+int store_person_handles(struct store *st, void (*fn)(const char *handle, void *arg), void *arg);
+
+/* Candidates. */
+int store_candidate_by_email(struct store *st, const char *email, struct store_candidate *c);
+int store_candidate_by_id(struct store *st, int64_t id, struct store_candidate *c);
+/* Candidates whose name or email contains PART (case-insensitive), at most MAX of them;
+ * returns how many were written to OUT. */
+int store_candidate_search(struct store *st, const char *part, struct store_candidate *out, int max);
+int store_candidate_insert(struct store *st, struct store_candidate *c, int64_t now);
+int store_candidate_set_tz(struct store *st, int64_t id, const char *tz);
+
+/* Jobs: the id of the job with TITLE: 1 found, 0 not; _ensure creates it if new. */
+int store_job_find(struct store *st, const char *title, int64_t *id);
+int store_job_ensure(struct store *st, const char *title, int64_t *id);
+
+/* Interviews. insert sets iv->id; the panel comes from iv->panel[].id. */
+int store_interview_insert(struct store *st, struct store_interview *iv);
+/* 1 found, 0 not, <0 error; loads panel, and feedback when WITH_FEEDBACK. */
+int store_interview_get(struct store *st, int64_t id, struct store_interview *iv, int with_feedback);
+/* Loads IV's feedback (for interviews from a list). */
+int store_interview_feedback(struct store *st, struct store_interview *iv);
+/* Writes status, cancel_reason, rescheduled_to, started_at, completed_at, updated_at. */
+int store_interview_update(struct store *st, const struct store_interview *iv);
+
+struct store_filter {
+	int64_t from, to;        /* start in [from, to); 0,0: no time bound */
+	unsigned status_mask;    /* bit (1 << status); 0: all */
+	int64_t candidate_id;    /* 0: any */
+	int64_t person_id;       /* on the panel; 0: any */
+	int64_t job_id;          /* 0: any */
+	int desc;                /* newest first */
+	int limit;               /* rows to load */
+};
+/* Loads at most F->limit interviews matching F into a malloc'd array (*OUT, *N; free
+ * with store_interviews_free) and the number of all matches into *TOTAL. */
+int store_interview_list(struct store *st, const struct store_filter *f,
+                         struct store_interview **out, int *n, int *total);
+/* Active (scheduled or in-progress) interviews overlapping [start, end) that share the
+ * candidate, a panel member or LOCATION_KEY (may be empty) with the proposed one,
+ * other than EXCLUDE_ID. Loads at most MAX into OUT (caller's array); returns count. */
+int store_interview_conflicts(struct store *st, int64_t start, int64_t end, int64_t candidate_id,
+                              const int64_t *person_ids, int npersons, const char *location_key,
+                              int64_t exclude_id, struct store_interview *out, int max);
+/* The newest interview of CANDIDATE that was not rescheduled: 1 found, 0 none. */
+int store_interview_latest(struct store *st, int64_t candidate_id, struct store_interview *iv);
+
+/* Feedback: insert or replace the row of (interview, person). */
+int store_feedback_put(struct store *st, int64_t interview_id, int64_t person_id, int rating,
+                       enum store_rec rec, const char *feedback, const char *notes,
+                       const char *source, int64_t now);
+
+/* Counts shown on the dashboard. today/week: interviews starting in the ranges that are
+ * not cancelled or rescheduled; completed/cancelled: all time. PERSON_ID limits every
+ * count to that person's panels (0: everyone). */
+struct store_stats {
+	int today, this_week, completed, cancelled;
+};
+int store_stats(struct store *st, int64_t person_id, int64_t day_from, int64_t day_to,
+                int64_t week_from, int64_t week_to, struct store_stats *s);
+
+/* Audit log. */
+int store_audit(struct store *st, int64_t now, int64_t actor_id, const char *via, const char *action,
+                int64_t interview_id, const char *detail);
+
+/* Idempotency keys: 1 if KEY was seen before, else records it and returns 0. */
+int store_inbound_seen(struct store *st, const char *key, const char *via, int64_t now);
+
+/* Outbox. */
+struct store_outbox_row {
+	int64_t id, interview_id, created_at, next_try;
+	int attempts;
+	char transport[16];
+	char kind[32];
+	char recipient[STORE_EMAIL_MAX + 1];
+	char *payload; /* malloc'd; store_outbox_clear frees */
+};
+void store_outbox_clear(struct store_outbox_row *r);
+int store_outbox_add(struct store *st, const char *transport, const char *kind, const char *recipient,
+                     int64_t interview_id, const char *payload, int64_t now);
+/* The oldest due row of TRANSPORT (next_try <= NOW): 1 found, 0 none. */
+int store_outbox_next(struct store *st, const char *transport, int64_t now, struct store_outbox_row *r);
+int store_outbox_sent(struct store *st, int64_t id, int64_t now);
+int store_outbox_retry(struct store *st, int64_t id, int64_t next_try, const char *error);
+int store_outbox_failed(struct store *st, int64_t id, int64_t now, const char *error);
+/* Rows not yet sent or failed. */
+int store_outbox_pending(struct store *st, const char *transport);
+
+#endif
