@@ -25,11 +25,13 @@ BENCHBIN := $(BUILD)/tests/bench_core
 all: $(BUILD)/interviewd
 
 $(BUILD)/interviewd: $(OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LINK  $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "  CC    $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
 
 # The migrations, oldest first, as C strings (store/store.c: store_migrations).
 $(BUILD)/store/migrations.c: $(MIGRATE) Makefile
@@ -40,11 +42,12 @@ $(BUILD)/store/migrations.c: $(MIGRATE) Makefile
 	  done; echo '0};'; } > $@
 
 $(BUILD)/store/migrations.o: $(BUILD)/store/migrations.c
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIBOBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(shell pkg-config --cflags $(TESTPKGS)) $(LDFLAGS) -o $@ $< $(LIBOBJ) \
+	@echo "  TEST  $@"
+	@$(CC) $(CFLAGS) $(shell pkg-config --cflags $(TESTPKGS)) $(LDFLAGS) -o $@ $< $(LIBOBJ) \
 		$(LDLIBS) $(shell pkg-config --libs $(TESTPKGS))
 
 $(BENCHBIN): tests/bench/bench_core.c $(LIBOBJ)

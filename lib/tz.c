@@ -367,7 +367,7 @@ static void fmt_jump(char *buf, size_t len, const struct tz_jump *j)
 static void gap_error(const struct tz_zone *z, const struct tz_local *lt, long long l, char *err,
 		      size_t errlen)
 {
-	char date[16], clock[16], jump[64], r1[64], r2[64];
+	char date[16], clock[16], jump[96], r1[64], r2[64];
 	struct tz_jump j;
 
 	transition(z, l, &j);
@@ -384,7 +384,7 @@ static void gap_error(const struct tz_zone *z, const struct tz_local *lt, long l
 static void overlap_error(const struct tz_zone *z, const struct tz_local *lt, long long l,
 			  const long long u[2], char *err, size_t errlen)
 {
-	char date[16], clock[16], jump[64], o1[16], o2[16];
+	char date[16], clock[16], jump[96], o1[16], o2[16];
 	struct tz_jump j;
 
 	transition(z, l, &j);

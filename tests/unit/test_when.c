@@ -345,7 +345,7 @@ static const struct when_case when_cases[] = {
 	/* what the error quotes: trimmed, and cut when long */
 	{ "  next   fortnight  ", "Europe/Berlin", MON, "!cannot read \"next fortnight\" as a date" },
 	{ "tomorrow at 9am and then again and again and again and again and again and again", "Europe/Berlin",
-	  MON, "!cannot read \"tomorrow at 9am and then again and again and again...\"" },
+	  MON, "!cannot read \"tomorrow at 9am and then again and again and aga...\" as" },
 };
 
 /* "2031-03-10T10:00:00+01:00" or "...Z" into *T. */
@@ -383,7 +383,7 @@ static void test_when(void **state)
 {
 	const struct when_case *c = *state;
 	char err[512] = "", got[600];
-	time_t now, out = 0;
+	time_t now = 0, out = 0;
 	int rc, ok;
 
 	assert_int_equal(parse_instant(c->now, &now), 0);
