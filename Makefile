@@ -50,13 +50,18 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBOBJ)
 	@$(CC) $(CFLAGS) $(shell pkg-config --cflags $(TESTPKGS)) $(LDFLAGS) -o $@ $< $(LIBOBJ) \
 		$(LDLIBS) $(shell pkg-config --libs $(TESTPKGS))
 
+# Prints a config file as JSON, for the comparison with Python's tomllib.
+$(BUILD)/tests/toml_dump: tests/toml/toml_dump.c $(BUILD)/bot/toml.o
+	@mkdir -p $(dir $@)
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BENCHBIN): tests/bench/bench_core.c $(LIBOBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJ) $(LDLIBS)
 
 # Every unit test binary, then every end-to-end scenario through the real binary;
 # tests/run prints one closing line "N passed, N failed".
-check: $(BUILD)/interviewd $(TESTBIN)
+check: $(BUILD)/interviewd $(TESTBIN) $(BUILD)/tests/toml_dump
 	@tests/run $(BUILD)
 
 asan:

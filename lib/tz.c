@@ -13,8 +13,9 @@
  *     main must call it before starting threads. Every entry point also runs the same
  *     pthread_once, so a forgotten tz_init() is still correct in a single thread.
  *   - zone lookups go through one mutex and a cache of name -> icaltimezone*; a zone
- *     first used after threads started is loaded under that mutex. Cached pointers stay
- *     valid (libical's icalarray stores elements in chunks that never move).
+ *     first used after threads started is looked up *and* loaded from its file under
+ *     that mutex (a lazy load rewrites fields the lookup of another zone reads). Cached
+ *     pointers stay valid (libical's icalarray stores elements in chunks that never move).
  *   - the offset query itself takes libical's internal changes mutex (3.0.16 is built
  *     with pthreads), which also guards the lazy expansion of a zone's transitions.
  * Nothing else in this process may call icaltimezone_get_builtin_timezone() directly. */
@@ -172,8 +173,14 @@ static const struct tz_zone *zone_load(const char *name)
 			return &tz_cache[i];
 	if (tz_ncache == TZ_CACHE_MAX)
 		return NULL; /* more distinct zones than exist in tzdata: someone is probing */
-	ical = is_utc_alias(name) ? icaltimezone_get_utc_timezone() : icaltimezone_get_builtin_timezone(name);
-	if (ical == NULL)
+	if (is_utc_alias(name))
+		ical = icaltimezone_get_utc_timezone();
+	else if ((ical = icaltimezone_get_builtin_timezone(name)) == NULL)
+		return NULL;
+	/* libical reads a zone's file on its first conversion and then replaces the zone's
+	 * location string, which icaltimezone_get_builtin_timezone() compares against in
+	 * every lookup; loading it here, under tz_lock, keeps the two apart. */
+	else if (icaltimezone_get_component(ical) == NULL)
 		return NULL;
 	z = &tz_cache[tz_ncache++];
 	snprintf(z->name, sizeof z->name, "%s", name);

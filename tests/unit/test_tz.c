@@ -394,11 +394,14 @@ static const struct thread_case thread_cases[] = {
 	{ "Etc/GMT-3", 1930914000, 10800 },	    { "Asia/Kathmandu", 1930914000, 20700 },
 };
 
+static pthread_barrier_t thread_start;
+
 static void *thread_run(void *arg)
 {
 	size_t start = (size_t)(uintptr_t)arg, i, bad = 0;
 	int k;
 
+	pthread_barrier_wait(&thread_start); /* all first uses at once */
 	for (k = 0; k < 200; k++) {
 		for (i = 0; i < ARRAY_LEN(thread_cases); i++) {
 			const struct thread_case *c = &thread_cases[(start + i) % ARRAY_LEN(thread_cases)];
@@ -420,6 +423,7 @@ static void test_threads(void **state)
 	size_t i;
 
 	(void)state;
+	assert_int_equal(pthread_barrier_init(&thread_start, NULL, ARRAY_LEN(th)), 0);
 	for (i = 0; i < ARRAY_LEN(th); i++)
 		assert_int_equal(pthread_create(&th[i], NULL, thread_run, (void *)(uintptr_t)i), 0);
 	for (i = 0; i < ARRAY_LEN(th); i++) {
@@ -428,6 +432,7 @@ static void test_threads(void **state)
 		assert_int_equal(pthread_join(th[i], &bad), 0);
 		assert_int_equal((uintptr_t)bad, 0);
 	}
+	pthread_barrier_destroy(&thread_start);
 }
 
 /* ---- the runner: one cmocka test per table row ---- */
