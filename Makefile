@@ -10,8 +10,8 @@ TESTPKGS := cmocka
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
             -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) -I. $(shell pkg-config --cflags $(PKGS))
-LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+ALLFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -I. $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
+LDLIBS   := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 
 SRC      := $(wildcard lib/*.c store/*.c commands/*.c mail/*.c bot/*.c)
 MIGRATE  := $(sort $(wildcard store/migrations/*.sql))
@@ -26,12 +26,12 @@ all: $(BUILD)/interviewd
 
 $(BUILD)/interviewd: $(OBJ)
 	@echo "  LINK  $@"
-	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@$(CC) $(ALLFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC    $<"
-	@$(CC) $(CFLAGS) -c -o $@ $<
+	@$(CC) $(ALLFLAGS) -c -o $@ $<
 
 # The migrations, oldest first, as C strings (store/store.c: store_migrations).
 $(BUILD)/store/migrations.c: $(MIGRATE) Makefile
@@ -42,22 +42,22 @@ $(BUILD)/store/migrations.c: $(MIGRATE) Makefile
 	  done; echo '0};'; } > $@
 
 $(BUILD)/store/migrations.o: $(BUILD)/store/migrations.c
-	@$(CC) $(CFLAGS) -c -o $@ $<
+	@$(CC) $(ALLFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIBOBJ)
 	@mkdir -p $(dir $@)
 	@echo "  TEST  $@"
-	@$(CC) $(CFLAGS) $(shell pkg-config --cflags $(TESTPKGS)) $(LDFLAGS) -o $@ $< $(LIBOBJ) \
+	@$(CC) $(ALLFLAGS) $(shell pkg-config --cflags $(TESTPKGS)) $(LDFLAGS) -o $@ $< $(LIBOBJ) \
 		$(LDLIBS) $(shell pkg-config --libs $(TESTPKGS))
 
 # Prints a config file as JSON, for the comparison with Python's tomllib.
 $(BUILD)/tests/toml_dump: tests/toml/toml_dump.c $(BUILD)/bot/toml.o
 	@mkdir -p $(dir $@)
-	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@$(CC) $(ALLFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BENCHBIN): tests/bench/bench_core.c $(LIBOBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJ) $(LDLIBS)
+	$(CC) $(ALLFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJ) $(LDLIBS)
 
 # Every unit test binary, then every end-to-end scenario through the real binary;
 # tests/run prints one closing line "N passed, N failed".

@@ -78,7 +78,6 @@ struct when_in {
 	int ntok, pos;
 	char shown[WHEN_SHOW_MAX + 4]; /* the input as typed, trimmed, for messages */
 	const char *zone;
-	time_t now;
 	struct tz_local nowl; /* NOW on the wall clock of ZONE */
 	char *err;
 	size_t errlen;
@@ -465,9 +464,7 @@ static int in_n_units(struct when_in *in, struct when_spec *sp)
 /* A day of the month, "20" or "20th" (any of st/nd/rd/th). */
 static int day_of_month(const char *t, int *day)
 {
-	int n;
-
-	if (t == NULL || (n = read_digits(&t, 2, day)) == 0)
+	if (t == NULL || read_digits(&t, 2, day) == 0)
 		return 0;
 	return *t == '\0' || strcmp(t, "st") == 0 || strcmp(t, "nd") == 0 || strcmp(t, "rd") == 0 ||
 	       strcmp(t, "th") == 0;
@@ -674,7 +671,7 @@ static int check_spec(struct when_in *in, const struct when_spec *sp)
 
 int when_parse(const char *text, const char *zone, time_t now, time_t *out, char *err, size_t errlen)
 {
-	struct when_in in = { .zone = zone, .now = now, .err = err, .errlen = errlen };
+	struct when_in in = { .zone = zone, .err = err, .errlen = errlen };
 	struct when_spec sp = { .day = DAY_TODAY };
 
 	keep_shown(&in, text != NULL ? text : "");

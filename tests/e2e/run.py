@@ -100,8 +100,8 @@ class Scenario:
         before = self.dump() if mode in ("!", "x") else None
         p = self.run(argv, cmd + "\n")
         what = f"> {cmd}"
+        self.check(p.returncode == 0, what + " (exit status)", "exit 0", f"exit {p.returncode}: {self.text[-2000:]}")
         if mode == "t":
-            self.check(p.returncode == 0, what, "exit 0", f"exit {p.returncode}: {self.text}")
             return
         lines = p.stdout.strip().splitlines()
         try:
