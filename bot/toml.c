@@ -20,6 +20,8 @@ struct node {
 	struct toml_value v;
 	size_t cap;     /* slots allocated in v.kv (table) or v.items (array) */
 	int has_header; /* table: defined by its own [header], not only implied by [a.b] */
+	size_t *index;  /* table: hash of v.kv by key, open addressing; holds i + 1, 0 is */
+	size_t nindex;  /* free; NINDEX is a power of two at least twice v.nkv */
 };
 
 struct parser {
@@ -87,14 +89,17 @@ static int utf8_len(int c)
 	return c < 0xF0 ? 3 : 4;
 }
 
-/* Line and column (1-based, in code points) of offset OFF. Lookups mostly move forward,
- * so the scan resumes from the previous one. */
+/* Line and column (1-based, in code points) of offset OFF. Lookups move forward or stay
+ * on the current line (a key is located after its value), so the scan resumes from the
+ * previous one and a whole parse stays linear. */
 static void where(struct parser *P, size_t off, int *line, int *col)
 {
-	if (off < P->at_off) {
+	if (off < P->at_bol) {
 		P->at_off = P->at_bol = 0;
 		P->at_line = 1;
 	}
+	if (off < P->at_off)
+		P->at_off = off;
 	for (; P->at_off < off; P->at_off++) {
 		if (P->text[P->at_off] == '\n') {
 			P->at_line++;
@@ -287,15 +292,63 @@ static struct toml_value *new_value(struct parser *P, enum toml_type type, size_
 	return &nd->v;
 }
 
-/* Index of member KEY in table T, or T->nkv. */
+/* FNV-1a */
+static size_t hash(const char *key)
+{
+	uint32_t h = 2166136261u;
+
+	for (const unsigned char *s = (const unsigned char *)key; *s; s++)
+		h = (h ^ *s) * 16777619u;
+	return h;
+}
+
+/* Index of member KEY in table T, or T->nkv. A hash, so that a 1 MiB file of
+ * thousands of keys or tables is not quadratic. */
 static size_t find(const struct toml_value *t, const char *key)
 {
-	size_t i;
+	const struct node *nd = (const struct node *)t;
+	size_t mask = nd->nindex - 1;
 
-	for (i = 0; i < t->nkv; i++)
-		if (strcmp(t->kv[i].key, key) == 0)
-			break;
-	return i;
+	if (!nd->nindex)
+		return t->nkv;
+	for (size_t h = hash(key) & mask;; h = (h + 1) & mask) {
+		size_t i = nd->index[h];
+
+		if (i == 0 || strcmp(t->kv[i - 1].key, key) == 0)
+			return i ? i - 1 : t->nkv;
+	}
+}
+
+static void index_put(struct node *nd, size_t i)
+{
+	size_t mask = nd->nindex - 1, h = hash(nd->v.kv[i].key) & mask;
+
+	while (nd->index[h])
+		h = (h + 1) & mask;
+	nd->index[h] = i + 1;
+}
+
+/* Adds the last member of table ND to its index, growing the index if it is half full. */
+static int index_last(struct node *nd)
+{
+	size_t n = nd->v.nkv, size = nd->nindex ? nd->nindex : 8;
+	size_t *index;
+
+	if (2 * n <= nd->nindex) {
+		index_put(nd, n - 1);
+		return 0;
+	}
+	while (2 * n > size)
+		size *= 2;
+	index = calloc(size, sizeof *index);
+	if (!index)
+		return -1;
+	free(nd->index);
+	nd->index = index;
+	nd->nindex = size;
+	for (size_t i = 0; i < n; i++)
+		index_put(nd, i);
+	return 0;
 }
 
 /* Appends KEY = V to table T; both are owned by T afterwards, or freed on failure. */
@@ -314,7 +367,7 @@ static int add_member(struct parser *P, struct toml_value *t, char *key,
 	kv->key = key;
 	kv->value = v;
 	where(P, off, &kv->line, &kv->col);
-	return 0;
+	return index_last(node_of(t)) ? oom(P) : 0;
 }
 
 static void skip_ws(struct parser *P)
@@ -994,5 +1047,6 @@ void toml_free(struct toml_value *v)
 		toml_free(v->kv[i].value);
 	}
 	free(v->kv);
+	free(node_of(v)->index);
 	free(node_of(v));
 }

@@ -38,13 +38,33 @@ static const struct spec specs[] = {
 	{0},
 };
 
+__attribute__((format(printf, 3, 0))) static int vfail(struct cmd_ctx *c, const char *usage, const char *fmt,
+                                                       va_list ap)
+{
+	vsnprintf(c->out->message, sizeof c->out->message, fmt, ap);
+	c->out->kind = REPLY_ERROR;
+	if (usage)
+		c->out->usage = usage;
+	return -1;
+}
+
 int cmd_fail(struct cmd_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(c->out->message, sizeof c->out->message, fmt, ap);
+	vfail(c, NULL, fmt, ap);
 	va_end(ap);
-	c->out->kind = REPLY_ERROR;
+	return -1;
+}
+
+/* Sets the usage of the running command on the reply and fails: for input that could
+ * not be read, where the usage helps. */
+int cmd_bad(struct cmd_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfail(c, cmd_usage(c->args->name), fmt, ap);
+	va_end(ap);
 	return -1;
 }
 
@@ -246,17 +266,4 @@ int cmd_execute(struct store *st, const struct cmd_settings *set, const struct c
 	str_copy(out->command, sizeof out->command, s ? s->name : "");
 	free(args);
 	return rc;
-}
-
-/* Sets the usage of the running command on the reply and fails: for input that could
- * not be read, where the usage helps. */
-int cmd_bad(struct cmd_ctx *c, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(c->out->message, sizeof c->out->message, fmt, ap);
-	va_end(ap);
-	c->out->kind = REPLY_ERROR;
-	c->out->usage = cmd_usage(c->args->name);
-	return -1;
 }

@@ -132,54 +132,64 @@ static int parse_rating(const char *s, int *rating)
 	return -1;
 }
 
-/* Reads rating, recommendation, feedback and notes; *ANY tells whether one was given. */
-static int read_feedback(struct cmd_ctx *c, int *rating, enum store_rec *rec, const char **fb, const char **notes,
-                         int *any)
+/* What a complete or feedback command says about the interview. */
+struct said {
+	int rating; /* 0: not given */
+	enum store_rec rec;
+	const char *text, *notes;
+	int any; /* something was given */
+};
+
+static int read_said(struct cmd_ctx *c, struct said *f)
 {
 	const char *r = cmd_opt(c->args, "rating"), *m = cmd_opt(c->args, "recommendation");
-	*fb = cmd_opt(c->args, "feedback");
-	*notes = cmd_opt(c->args, "notes");
-	*rating = 0;
-	*rec = REC_NONE;
-	*any = r || m || *fb || *notes;
-	if (r && parse_rating(r, rating) < 0)
+	memset(f, 0, sizeof *f);
+	f->text = cmd_opt(c->args, "feedback");
+	f->notes = cmd_opt(c->args, "notes");
+	f->any = r || m || f->text || f->notes;
+	if (r && parse_rating(r, &f->rating) < 0)
 		return cmd_bad(c, "rating: must be a whole number from 1 to 5, not \"%s\"", r);
 	if (m) {
 		int v = store_rec_parse(m);
 		if (v < 0)
 			return cmd_bad(c, "recommendation: must be proceed, hire, reject or maybe, not \"%s\"", m);
-		*rec = (enum store_rec)v;
+		f->rec = (enum store_rec)v;
 	}
-	if (cmd_check_text(c, "feedback", *fb, STORE_FEEDBACK_MAX) < 0 ||
-	    cmd_check_text(c, "notes", *notes, STORE_NOTES_MAX) < 0)
+	if (cmd_check_text(c, "feedback", f->text, STORE_FEEDBACK_MAX) < 0 ||
+	    cmd_check_text(c, "notes", f->notes, STORE_NOTES_MAX) < 0)
 		return -1;
 	return 0;
 }
 
-static int save_feedback(struct cmd_ctx *c, const struct store_interview *iv, int rating, enum store_rec rec,
-                         const char *fb, const char *notes)
+static int save_said(struct cmd_ctx *c, const struct store_interview *iv, const struct said *f)
 {
-	const char *source = strcmp(c->req->via, "email") == 0 ? "email" : strcmp(c->req->via, "api") == 0 ? "api" : "chat";
+	const char *via = c->req->via;
+	const char *source = strcmp(via, "email") == 0 ? "email" : strcmp(via, "api") == 0 ? "api" : "chat";
 	int had = 0;
 	for (int i = 0; i < iv->nfeedback; i++)
 		had |= iv->feedback[i].person_id == c->actor->id;
-	if (store_feedback_put(c->st, iv->id, c->actor->id, rating, rec, fb, notes, source, c->req->now) < 0)
+	if (store_feedback_put(c->st, iv->id, c->actor->id, f->rating, f->rec, f->text, f->notes, source,
+	                       c->req->now) < 0)
 		return cmd_store_fail(c);
-	return cmd_audit(c, had ? "feedback changed" : "feedback", iv->id, "rating %d, recommendation %s", rating,
-	                 rec ? store_rec_name(rec) : "none");
+	return cmd_audit(c, had ? "feedback changed" : "feedback", iv->id, "rating %d, recommendation %s", f->rating,
+	                 f->rec ? store_rec_name(f->rec) : "none");
+}
+
+/* Reads what was said and loads the target interview with its feedback. */
+static int said_about(struct cmd_ctx *c, struct said *f, struct store_interview *iv)
+{
+	return read_said(c, f) < 0 || cmd_target(c, iv, 1) < 0 ? -1 : 0;
 }
 
 int cmd_complete(struct cmd_ctx *c)
 {
 	struct store_interview iv;
-	int rating, any;
-	enum store_rec rec;
-	const char *fb, *notes;
-	if (read_feedback(c, &rating, &rec, &fb, &notes, &any) < 0 || cmd_target(c, &iv, 1) < 0)
+	struct said f;
+	if (said_about(c, &f, &iv) < 0)
 		return -1;
 	int rc = -1;
 	if (cmd_transition(c, &iv, ST_COMPLETED) == 0 && cmd_audit(c, "complete", iv.id, NULL) == 0 &&
-	    (!any || save_feedback(c, &iv, rating, rec, fb, notes) == 0) && reload(c, &iv) == 0)
+	    (!f.any || save_said(c, &iv, &f) == 0) && reload(c, &iv) == 0)
 		rc = reply_with(c, &iv, "Completed");
 	store_interview_clear(&iv);
 	return rc;
@@ -188,18 +198,16 @@ int cmd_complete(struct cmd_ctx *c)
 int cmd_feedback(struct cmd_ctx *c)
 {
 	struct store_interview iv;
-	int rating, any;
-	enum store_rec rec;
-	const char *fb, *notes;
-	if (read_feedback(c, &rating, &rec, &fb, &notes, &any) < 0 || cmd_target(c, &iv, 1) < 0)
+	struct said f;
+	if (said_about(c, &f, &iv) < 0)
 		return -1;
 	int rc = -1;
-	if (!any)
+	if (!f.any)
 		cmd_bad(c, "give at least one of rating:, recommendation:, feedback: or notes:");
 	else if (iv.status != ST_IN_PROGRESS && iv.status != ST_COMPLETED)
 		cmd_fail(c, "#%lld is %s; feedback is given once it is in progress or completed", (long long)iv.id,
 		         store_status_name(iv.status));
-	else if (save_feedback(c, &iv, rating, rec, fb, notes) == 0 && reload(c, &iv) == 0)
+	else if (save_said(c, &iv, &f) == 0 && reload(c, &iv) == 0)
 		rc = reply_with(c, &iv, "Feedback recorded for");
 	store_interview_clear(&iv);
 	return rc;

@@ -239,7 +239,7 @@ static int add_days(struct when_in *in, struct tz_local *d, long long n)
 	return 0;
 }
 
-/* Refuses 2031-13-01, feb 30, apr 31 and, when YEAR is known (not 0), feb 29 of a
+/* Refuses 2031-13-01, feb 30, apr 31 and, when YEAR is known (not -1), feb 29 of a
  * common year. */
 static int check_date(struct when_in *in, int year, int mon, int day)
 {
@@ -247,10 +247,10 @@ static int check_date(struct when_in *in, int year, int mon, int day)
 
 	if (mon < 1 || mon > 12)
 		return failf(in, "there is no month %d (in \"%s\")", mon, in->shown);
-	max = tz_days_in_month(year ? year : 2000, mon);
+	max = tz_days_in_month(year >= 0 ? year : 2000, mon);
 	if (day >= 1 && day <= max)
 		return 0;
-	if (year != 0 && mon == 2 && day == 29)
+	if (year >= 0 && mon == 2 && day == 29)
 		return failf(in, "there is no February 29 in %d (it is not a leap year)", year);
 	return failf(in, "there is no %s %d", month_names[mon - 1], day);
 }
@@ -315,10 +315,27 @@ static int split_offset(const char *t, char *clock, size_t len, const char **off
 	return 1;
 }
 
-/* H[:MM[:SS]] followed by nothing or by am/pm. Returns 1, 0 (not a time) or -1. */
+/* Why H:M:S (am/pm if PM >= 0) is no time of day, or NULL. */
+static const char *clock_problem(int h, int m, int sec, int pm)
+{
+	if (pm >= 0 && (h < 1 || h > 12))
+		return "with am/pm the hour is 1 to 12 (midnight is 12am, noon is 12pm)";
+	if (h == 24 && m == 0 && sec == 0)
+		return "use 00:00 of the next day, e.g. \"tomorrow 00:00\"";
+	if (h > 23)
+		return "the hour must be 0 to 23";
+	if (m > 59)
+		return "the minutes must be 0 to 59";
+	if (sec > 59)
+		return "the seconds must be 0 to 59";
+	return NULL;
+}
+
+/* H[:MM[:SS]] followed by nothing or by am/pm (in T or as the word SUFFIX).
+ * Returns 1, 0 (not a time) or -1 (a time that cannot be). */
 static int read_clock(struct when_in *in, const char *t, const char *suffix, struct when_spec *sp)
 {
-	const char *s = t;
+	const char *s = t, *problem;
 	int h, m = 0, sec = 0, colon = 0, pm = -1;
 
 	if (read_digits(&s, 2, &h) == 0)
@@ -342,16 +359,9 @@ static int read_clock(struct when_in *in, const char *t, const char *suffix, str
 		return 0;
 	if (!colon && pm < 0)
 		return 0; /* a bare number is a day or a year, not a time */
-	if (pm >= 0 && (h < 1 || h > 12))
-		return failf(in, "\"%s\": with am/pm the hour is 1 to 12 (midnight is 12am, noon is 12pm)",
-			     in->shown);
-	if (h == 24 && m == 0 && sec == 0)
-		return failf(in, "\"%s\": 24:00 is not a time of day; write 00:00 of the next day, "
-				 "e.g. \"tomorrow 00:00\"", in->shown);
-	if (h > 23)
-		return failf(in, "\"%s\": the hour must be 0 to 23", in->shown);
-	if (m > 59 || sec > 59)
-		return failf(in, "\"%s\": the %s must be 0 to 59", in->shown, m > 59 ? "minutes" : "seconds");
+	if ((problem = clock_problem(h, m, sec, pm)) != NULL)
+		return failf(in, "\"%s%s%s\": %s", t, *s == '\0' && pm >= 0 ? " " : "",
+			     *s == '\0' && pm >= 0 ? suffix : "", problem);
 	sp->hour = pm < 0 ? h : h % 12 + pm;
 	sp->min = m;
 	sp->sec = sec;
@@ -399,10 +409,12 @@ static int parse_time(struct when_in *in, struct when_spec *sp)
 		return r;
 	sp->has_time = 1;
 	in->pos += 1 + used_suffix;
-	if (off == NULL && peek(in, 0) != NULL && (*peek(in, 0) == '+' || *peek(in, 0) == '-' ||
-						   strcmp(peek(in, 0), "z") == 0))
-		off = in->tok[in->pos++];
-	return off != NULL ? (take_offset(in, off, sp) < 0 ? -1 : 1) : 1;
+	t = peek(in, 0);
+	if (off == NULL && t != NULL && (*t == '+' || *t == '-' || strcmp(t, "z") == 0))
+		off = in->tok[in->pos++]; /* "14:00 +02:00" */
+	if (off != NULL && take_offset(in, off, sp) < 0)
+		return -1;
+	return 1;
 }
 
 /* ---- days ---- */
@@ -473,7 +485,7 @@ static int day_of_month(const char *t, int *day)
 /* "oct 20 [2031]" and "20 oct [2031]". */
 static int month_date(struct when_in *in, struct when_spec *sp)
 {
-	int mon, day, year = 0, used;
+	int mon, day, year = -1, used;
 
 	if ((mon = lookup(months, peek(in, 0))) > 0 && day_of_month(peek(in, 1), &day))
 		used = 2;
@@ -484,11 +496,11 @@ static int month_date(struct when_in *in, struct when_spec *sp)
 	if (whole_number(peek(in, used), 4, &year) && strlen(peek(in, used)) == 4)
 		used++;
 	else
-		year = 0;
+		year = -1;
 	if (check_date(in, year, mon, day) < 0)
 		return -1;
 	in->pos += used;
-	sp->day = year ? DAY_DATE : DAY_YEARLESS;
+	sp->day = year >= 0 ? DAY_DATE : DAY_YEARLESS;
 	sp->d.year = year;
 	sp->d.mon = mon;
 	sp->d.day = day;
@@ -532,8 +544,11 @@ static int slash_date(struct when_in *in)
 		return 0;
 	if (read_digits(&s, 2, &a) == 0 || *s++ != '/' || read_digits(&s, 2, &b) == 0)
 		return unreadable(in);
-	if (*s == '/' && (s++, read_digits(&s, 4, &y) != 4))
-		return unreadable(in);
+	if (*s == '/') {
+		s++;
+		if (read_digits(&s, 4, &y) != 4)
+			return unreadable(in);
+	}
 	if (*s != '\0')
 		return unreadable(in);
 	if (a > 12 && b <= 12) { /* only day/month makes sense; suggest that one */
@@ -550,15 +565,10 @@ static int slash_date(struct when_in *in)
 		     month_names[a - 1][2], b);
 }
 
-static int parse_day(struct when_in *in, struct when_spec *sp)
+static int parse_day_word(struct when_in *in, struct when_spec *sp)
 {
 	int r;
 
-	if (is_word(in, 0, "on")) {
-		in->pos++;
-		r = parse_day(in, sp);
-		return r == 0 ? unreadable(in) : r;
-	}
 	if (is_word(in, 0, "today"))
 		return relative_day(in, sp, 0);
 	if (is_word(in, 0, "tomorrow"))
@@ -569,6 +579,16 @@ static int parse_day(struct when_in *in, struct when_spec *sp)
 	    (r = month_date(in, sp)) != 0 || (r = slash_date(in)) != 0)
 		return r;
 	return 0;
+}
+
+/* [on] day, where "on" promises a day. */
+static int parse_day(struct when_in *in, struct when_spec *sp)
+{
+	int on = is_word(in, 0, "on"), r;
+
+	in->pos += on;
+	r = parse_day_word(in, sp);
+	return r == 0 && on ? unreadable(in) : r;
 }
 
 /* [at] time, where "at" promises a time. */
@@ -675,8 +695,10 @@ int when_parse(const char *text, const char *zone, time_t now, time_t *out, char
 	struct when_spec sp = { .day = DAY_TODAY };
 
 	keep_shown(&in, text != NULL ? text : "");
-	if (tz_from_utc(zone, now, &in.nowl, NULL) != TZ_OK)
+	if (!tz_valid(zone))
 		return failf(&in, "unknown time zone \"%s\"", zone != NULL ? zone : "");
+	if (tz_from_utc(zone, now, &in.nowl, NULL) != TZ_OK)
+		return failf(&in, "the current time (%lld) is out of range", (long long)now);
 	if (text == NULL || tokenize(&in, text) < 0)
 		return unreadable(&in);
 	if (parse_words(&in, &sp) < 0 || check_spec(&in, &sp) < 0)
