@@ -4,11 +4,32 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
+/* The clear reason when a configured person's email belongs to someone else already
+ * (say, an interviewer first named by email in a command). */
+static int email_taken(struct app *app, const struct cfg_person *c, char *err, size_t errlen)
+{
+	struct store_person other;
+	if (c->email[0] && store_person_by_email(app->st, c->email, &other) == 1 &&
+	    strcasecmp(other.handle, c->handle) != 0)
+		snprintf(err, errlen, "%s: [people.%s]: %s already belongs to \"%s\" in %s; name that table "
+		                      "[people.%s] instead",
+		         app->cfg.path, c->handle, c->email, other.handle, app->cfg.database, other.handle);
+	else
+		snprintf(err, errlen, "%s: %s", app->cfg.database, store_error(app->st));
+	return -1;
+}
+
+/* Writes the configured people into the store, inside one transaction. */
 static int sync_people(struct app *app, char *err, size_t errlen)
 {
 	if (store_begin(app->st) < 0)
 		goto fail;
+	if (store_people_unconfigure(app->st) < 0) {
+		store_rollback(app->st);
+		goto fail;
+	}
 	for (int i = 0; i < app->cfg.npeople; i++) {
 		const struct cfg_person *c = &app->cfg.people[i];
 		struct store_person p = {0};
@@ -21,7 +42,7 @@ static int sync_people(struct app *app, char *err, size_t errlen)
 		p.role = (enum store_role)store_role_parse(c->role);
 		if (store_person_upsert(app->st, &p) < 0) {
 			store_rollback(app->st);
-			goto fail;
+			return email_taken(app, c, err, errlen);
 		}
 	}
 	if (store_commit(app->st) == 0)
@@ -61,10 +82,7 @@ static int local_recruiter(struct app *app, struct store_person *p, char *err, s
 	str_copy(p->handle, sizeof p->handle, "local");
 	str_copy(p->name, sizeof p->name, "Local recruiter");
 	p->role = ROLE_RECRUITER;
-	int rc = store_person_by_handle(app->st, "local", p);
-	if (rc == 0)
-		rc = store_person_upsert(app->st, p);
-	if (rc < 0) {
+	if (store_person_upsert(app->st, p) < 0) {
 		snprintf(err, errlen, "%s", store_error(app->st));
 		return -1;
 	}

@@ -35,6 +35,8 @@
  * latest year requested, so an unbounded year would make one call arbitrarily slow. */
 #define TZ_YEAR_MIN 1900
 #define TZ_YEAR_MAX 2199
+#define TZ_T_MIN (-2208988800LL) /* 1900-01-01T00:00:00Z */
+#define TZ_T_END 7258118400LL	 /* 2200-01-01T00:00:00Z */
 
 struct tz_zone {
 	char name[TZ_NAME_MAX];
@@ -232,13 +234,9 @@ static int zone_offset(const struct tz_zone *z, long long t)
 int tz_from_utc(const char *zone, time_t t, struct tz_local *lt, int *offset)
 {
 	const struct tz_zone *z = zone_find(zone);
-	struct tz_local u;
 	int off;
 
-	if (z == NULL)
-		return TZ_EINVAL;
-	utc_breakdown(t, &u);
-	if (!year_supported(u.year))
+	if (z == NULL || (long long)t < TZ_T_MIN || (long long)t >= TZ_T_END)
 		return TZ_EINVAL;
 	off = zone_offset(z, t);
 	utc_breakdown((long long)t + off, lt);

@@ -72,6 +72,12 @@ int store_person_upsert(struct store *st, struct store_person *p)
 	return 0;
 }
 
+int store_people_unconfigure(struct store *st)
+{
+	sqlite3_stmt *s = store_stmt(st, Q_PEOPLE_UNCONFIGURE);
+	return s ? store_run(st, s, "update people") : -1;
+}
+
 int store_person_insert(struct store *st, struct store_person *p, int64_t now)
 {
 	sqlite3_stmt *s = store_stmt(st, Q_PERSON_INSERT);

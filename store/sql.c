@@ -27,10 +27,12 @@ const char *const store_sql[Q_COUNT] = {
 	[Q_PERSON_BY_EMAIL] = PERSON_COLS "WHERE email = ?1",
 	[Q_PERSON_BY_SLACK] = PERSON_COLS "WHERE slack_id = ?1",
 	[Q_PERSON_BY_MATRIX] = PERSON_COLS "WHERE matrix_id = ?1",
-	[Q_PERSON_UPSERT] = "INSERT INTO people (handle, name, email, slack_id, matrix_id, tz, role, created_at) "
-	                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, strftime('%s', 'now')) "
+	[Q_PERSON_UPSERT] = "INSERT INTO people (handle, name, email, slack_id, matrix_id, tz, role, configured, "
+	                    "created_at) "
+	                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, strftime('%s', 'now')) "
 	                    "ON CONFLICT (handle) DO UPDATE SET name = ?2, email = ?3, slack_id = ?4, "
-	                    "matrix_id = ?5, tz = ?6, role = ?7 RETURNING id",
+	                    "matrix_id = ?5, tz = coalesce(?6, people.tz), role = ?7, configured = 1 RETURNING id",
+	[Q_PEOPLE_UNCONFIGURE] = "UPDATE people SET role = 'interviewer', configured = 0 WHERE configured = 1",
 	[Q_PERSON_INSERT] = "INSERT INTO people (handle, name, email, slack_id, matrix_id, tz, role, created_at) "
 	                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[Q_PERSON_SET_TZ] = "UPDATE people SET tz = ?2 WHERE id = ?1",

@@ -126,8 +126,12 @@ int store_person_by_handle(struct store *st, const char *handle, struct store_pe
 int store_person_by_email(struct store *st, const char *email, struct store_person *p);
 int store_person_by_slack(struct store *st, const char *slack_id, struct store_person *p);
 int store_person_by_matrix(struct store *st, const char *matrix_id, struct store_person *p);
-/* Inserts or updates (by handle) a configured person; sets p->id. */
+/* Inserts or updates (by handle) a configured person; sets p->id. An empty tz keeps
+ * the zone the person chose with the tz command. */
 int store_person_upsert(struct store *st, struct store_person *p);
+/* Before the configured people are upserted again: everyone configured so far is
+ * demoted to a plain interviewer, so a person taken out of the config keeps no role. */
+int store_people_unconfigure(struct store *st);
 /* Inserts a new person; sets p->id. Fails if the handle or email is taken. */
 int store_person_insert(struct store *st, struct store_person *p, int64_t now);
 int store_person_set_tz(struct store *st, int64_t id, const char *tz);

@@ -3,6 +3,8 @@
 
 -- People who use the assistant: recruiters and interviewers. Handles come from the
 -- config ([people.alice]) or are made from an email the first time it is used.
+-- configured = 1 for people the config names now; one it stops naming loses any
+-- recruiter role at the next start.
 CREATE TABLE people (
 	id         INTEGER PRIMARY KEY,
 	handle     TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -12,6 +14,7 @@ CREATE TABLE people (
 	matrix_id  TEXT UNIQUE,
 	tz         TEXT,                      -- IANA zone; NULL: the configured default
 	role       TEXT NOT NULL CHECK (role IN ('recruiter', 'interviewer')),
+	configured INTEGER NOT NULL DEFAULT 0,
 	created_at INTEGER NOT NULL
 );
 

@@ -169,6 +169,12 @@ static const struct from_utc_case from_utc_cases[] = {
 	{ NULL, 0, TZ_EINVAL, NULL, 0, 0 },
 	{ "", 0, TZ_EINVAL, NULL, 0, 0 },
 	{ "UTC", 13574563200, TZ_EINVAL, NULL, 0, 0 }, /* 2400: beyond the supported years */
+	{ "UTC", -2208988800, TZ_OK, "1900-01-01 00:00:00", 0, 1 },
+	{ "UTC", -2208988801, TZ_EINVAL, NULL, 0, 0 },
+	{ "UTC", 7258118399, TZ_OK, "2199-12-31 23:59:59", 0, 2 },
+	{ "UTC", 7258118400, TZ_EINVAL, NULL, 0, 0 },
+	{ "Europe/Berlin", (time_t)INT64_MAX, TZ_EINVAL, NULL, 0, 0 },
+	{ "Europe/Berlin", (time_t)INT64_MIN, TZ_EINVAL, NULL, 0, 0 },
 };
 
 static void test_from_utc(void **state)
