@@ -24,6 +24,7 @@ with its own database and mail folder. The step language:
   !~ TEXT                         the text output does not contain TEXT
   # PATH                          the JSON at PATH is absent or null
   sql QUERY => ROWS               the query's rows, cells joined by | and rows by ;
+  sqlx STATEMENT                  change the database behind the binary's back
   mail N                          the mail folder holds N .eml files
   mail GLOB ~ TEXT                every .eml matching GLOB contains TEXT (!~: does not)
 Lines starting with "--" are comments. Prints one line per failure and, at the end,
@@ -159,6 +160,11 @@ class Scenario:
             self.check(rest not in self.text, line, f"no {rest!r}", self.text[:800])
         elif word == "#":
             self.check(self.lookup(rest) is None, line, "null", json.dumps(self.lookup(rest)))
+        elif word == "sqlx":
+            con = sqlite3.connect(self.db())
+            con.execute(rest)
+            con.commit()
+            con.close()
         elif word == "sql":
             self.sql(rest, line)
         elif word == "mail":
