@@ -24,9 +24,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#define WHEN_TEXT_MAX 128 /* longer input is not a date */
-#define WHEN_TOK_MAX 12
-#define WHEN_SHOW_MAX 48   /* how much of the input an error message quotes */
+#define WHEN_TEXT_MAX	128 /* longer input is not a date */
+#define WHEN_TOK_MAX	12
+#define WHEN_SHOW_MAX	48 /* how much of the input an error message quotes */
 #define WHEN_OFFSET_MAX (14 * 3600)
 
 struct word {
@@ -35,23 +35,25 @@ struct word {
 };
 
 static const struct word weekdays[] = {
-	{ "sun", 0 }, { "sunday", 0 }, { "mon", 1 },	  { "monday", 1 }, { "tue", 2 },
-	{ "tues", 2 }, { "tuesday", 2 }, { "wed", 3 },	  { "wednesday", 3 }, { "thu", 4 },
-	{ "thur", 4 }, { "thurs", 4 },	 { "thursday", 4 }, { "fri", 5 },	  { "friday", 5 },
+	{ "sun", 0 },  { "sunday", 0 },	  { "mon", 1 },	     { "monday", 1 },	 { "tue", 2 },
+	{ "tues", 2 }, { "tuesday", 2 },  { "wed", 3 },	     { "wednesday", 3 }, { "thu", 4 },
+	{ "thur", 4 }, { "thurs", 4 },	  { "thursday", 4 }, { "fri", 5 },	 { "friday", 5 },
 	{ "sat", 6 },  { "saturday", 6 }, { NULL, 0 },
 };
 
 static const struct word months[] = {
-	{ "jan", 1 },	    { "january", 1 }, { "feb", 2 },	 { "february", 2 }, { "mar", 3 },
-	{ "march", 3 },	    { "apr", 4 },     { "april", 4 },	 { "may", 5 },	    { "jun", 6 },
-	{ "june", 6 },	    { "jul", 7 },     { "july", 7 },	 { "aug", 8 },	    { "august", 8 },
-	{ "sep", 9 },	    { "sept", 9 },    { "september", 9 }, { "oct", 10 },	    { "october", 10 },
-	{ "nov", 11 },	    { "november", 11 }, { "dec", 12 },	 { "december", 12 }, { NULL, 0 },
+	{ "jan", 1 },  { "january", 1 },   { "feb", 2 },    { "february", 2 },
+	{ "mar", 3 },  { "march", 3 },	   { "apr", 4 },    { "april", 4 },
+	{ "may", 5 },  { "jun", 6 },	   { "june", 6 },   { "jul", 7 },
+	{ "july", 7 }, { "aug", 8 },	   { "august", 8 }, { "sep", 9 },
+	{ "sept", 9 }, { "september", 9 }, { "oct", 10 },   { "october", 10 },
+	{ "nov", 11 }, { "november", 11 }, { "dec", 12 },   { "december", 12 },
+	{ NULL, 0 },
 };
 
-static const char *const month_names[] = { "January", "February", "March",	"April",
-					   "May",     "June",	  "July",	"August",
-					   "September", "October", "November", "December" };
+static const char *const month_names[] = { "January",	"February", "March",	"April",
+					   "May",	"June",	    "July",	"August",
+					   "September", "October",  "November", "December" };
 
 enum when_day {
 	DAY_TODAY,    /* no day given */
@@ -155,8 +157,9 @@ static int failf(struct when_in *in, const char *fmt, ...)
 static int unreadable(struct when_in *in)
 {
 	return failf(in,
-		     "cannot read \"%s\" as a date and time; try \"2031-03-10 14:00\", \"tomorrow 2pm\", "
-		     "\"mon 10:30\", \"next friday 9am\", \"in 2 days 15:00\" or \"oct 20 14:00\"",
+		     "cannot read \"%s\" as a date and time; try \"2031-03-10 14:00\", "
+		     "\"tomorrow 2pm\", \"mon 10:30\", \"next friday 9am\", \"in 2 days 15:00\" "
+		     "or \"oct 20 14:00\"",
 		     in->shown);
 }
 
@@ -173,7 +176,11 @@ static void keep_shown(struct when_in *in, const char *p)
 
 		if (isspace(c) && in->shown[n - 1] == ' ')
 			continue;
-		in->shown[n++] = isspace(c) ? ' ' : (c < 0x20 || c == 0x7f || c == '"') ? '?' : (char)c;
+		if (isspace(c))
+			c = ' ';
+		else if (c < 0x20 || c == 0x7f || c == '"')
+			c = '?';
+		in->shown[n++] = (char)c;
 	}
 	if (((unsigned char)*p & 0xc0) == 0x80) {
 		while (n > 0 && ((unsigned char)in->shown[n - 1] & 0xc0) == 0x80)
@@ -225,17 +232,8 @@ static int tokenize(struct when_in *in, const char *text)
 /* D moved by N days on the calendar (time of day untouched); fills the weekday. */
 static int add_days(struct when_in *in, struct tz_local *d, long long n)
 {
-	struct tz_local x = *d;
-	time_t t;
-
-	x.hour = x.min = x.sec = 0;
-	t = tz_timegm(&x) + (time_t)(n * 86400);
-	if (tz_from_utc("UTC", t, &x, NULL) != TZ_OK)
+	if (tz_add_days(d, n) != TZ_OK)
 		return failf(in, "\"%s\" is too far away", in->shown);
-	d->year = x.year;
-	d->mon = x.mon;
-	d->day = x.day;
-	d->wday = x.wday;
 	return 0;
 }
 
@@ -375,8 +373,10 @@ static int take_offset(struct when_in *in, const char *off, struct when_spec *sp
 	if (!read_offset(off, &secs))
 		return unreadable(in);
 	if (!sp->iso)
-		return failf(in, "an offset such as \"%s\" needs a full date: write e.g. "
-				 "\"2031-03-10T14:00%s\"", off, off);
+		return failf(in,
+			     "an offset such as \"%s\" needs a full date: write e.g. "
+			     "\"2031-03-10T14:00%s\"",
+			     off, off);
 	if (secs > WHEN_OFFSET_MAX || secs < -12 * 3600)
 		return failf(in, "the offset \"%s\" is out of range (-12:00 to +14:00)", off);
 	sp->has_offset = 1;
@@ -402,8 +402,9 @@ static int parse_time(struct when_in *in, struct when_spec *sp)
 	}
 	if (!split_offset(t, clock, sizeof clock, &off))
 		return 0;
-	used_suffix = off == NULL && *clock != '\0' && isdigit((unsigned char)clock[strlen(clock) - 1]) &&
-		      next != NULL && meridiem(next) >= 0;
+	used_suffix = off == NULL && *clock != '\0' &&
+		      isdigit((unsigned char)clock[strlen(clock) - 1]) && next != NULL &&
+		      meridiem(next) >= 0;
 	r = read_clock(in, clock, used_suffix ? next : NULL, sp);
 	if (r <= 0)
 		return r;
@@ -445,9 +446,9 @@ static int weekday(struct when_in *in, struct when_spec *sp)
 static int in_n_units(struct when_in *in, struct when_spec *sp)
 {
 	static const struct word units[] = {
-		{ "day", 86400 },    { "days", 86400 },	 { "week", 604800 }, { "weeks", 604800 },
-		{ "hour", 3600 },    { "hours", 3600 },	 { "hr", 3600 },     { "hrs", 3600 },
-		{ "minute", 60 },    { "minutes", 60 },	 { "min", 60 },	     { "mins", 60 },
+		{ "day", 86400 }, { "days", 86400 }, { "week", 604800 }, { "weeks", 604800 },
+		{ "hour", 3600 }, { "hours", 3600 }, { "hr", 3600 },	 { "hrs", 3600 },
+		{ "minute", 60 }, { "minutes", 60 }, { "min", 60 },	 { "mins", 60 },
 		{ NULL, 0 },
 	};
 	const char *count = peek(in, 1);
@@ -513,8 +514,9 @@ static int iso_date(struct when_in *in, struct when_spec *sp)
 	const char *s = peek(in, 0);
 	int y, m, d, r;
 
-	if (s == NULL || read_digits(&s, 4, &y) != 4 || *s++ != '-' || read_digits(&s, 2, &m) == 0 ||
-	    *s++ != '-' || read_digits(&s, 2, &d) == 0 || (*s != '\0' && *s != 't'))
+	if (s == NULL || read_digits(&s, 4, &y) != 4 || *s++ != '-' ||
+	    read_digits(&s, 2, &m) == 0 || *s++ != '-' || read_digits(&s, 2, &d) == 0 ||
+	    (*s != '\0' && *s != 't'))
 		return 0;
 	if (check_date(in, y, m, d) < 0)
 		return -1;
@@ -529,7 +531,8 @@ static int iso_date(struct when_in *in, struct when_spec *sp)
 	}
 	if (sp->has_time)
 		return unreadable(in); /* "14:00 2031-03-10t15:00" */
-	in->tok[in->pos] = s + 1; /* the time part, read as the word itself */
+	/* the time part, read as if it were the whole word */
+	in->tok[in->pos] = s + 1;
 	r = parse_time(in, sp);
 	return r == 0 ? unreadable(in) : r;
 }
@@ -559,10 +562,11 @@ static int slash_date(struct when_in *in)
 	}
 	if (a < 1 || a > 12 || b < 1 || b > tz_days_in_month(y, a))
 		return unreadable(in);
-	return failf(in, "numeric dates such as \"%s\" are ambiguous (month/day or day/month?); "
-			 "write %04d-%02d-%02d or \"%c%c%c %d\"", t, y, a, b,
-		     tolower((unsigned char)month_names[a - 1][0]), month_names[a - 1][1],
-		     month_names[a - 1][2], b);
+	return failf(in,
+		     "numeric dates such as \"%s\" are ambiguous (month/day or day/month?); "
+		     "write %04d-%02d-%02d or \"%c%c%c %d\"",
+		     t, y, a, b, tolower((unsigned char)month_names[a - 1][0]),
+		     month_names[a - 1][1], month_names[a - 1][2], b);
 }
 
 static int parse_day_word(struct when_in *in, struct when_spec *sp)
@@ -575,8 +579,9 @@ static int parse_day_word(struct when_in *in, struct when_spec *sp)
 		return relative_day(in, sp, 1);
 	if (is_word(in, 0, "yesterday"))
 		return relative_day(in, sp, -1);
-	if ((r = weekday(in, sp)) != 0 || (r = in_n_units(in, sp)) != 0 || (r = iso_date(in, sp)) != 0 ||
-	    (r = month_date(in, sp)) != 0 || (r = slash_date(in)) != 0)
+	if ((r = weekday(in, sp)) != 0 || (r = in_n_units(in, sp)) != 0 ||
+	    (r = iso_date(in, sp)) != 0 || (r = month_date(in, sp)) != 0 ||
+	    (r = slash_date(in)) != 0)
 		return r;
 	return 0;
 }
@@ -679,17 +684,20 @@ static int resolve(struct when_in *in, struct when_spec *sp, time_t *out)
 static int check_spec(struct when_in *in, const struct when_spec *sp)
 {
 	if (sp->day == DAY_EXACT && sp->has_time)
-		return failf(in, "\"%s\": \"in N hours\" and \"in N minutes\" are already a moment; "
-				 "leave out the time of day, or write e.g. \"in 2 days 15:00\"", in->shown);
+		return failf(in,
+			     "\"%s\": \"in N hours\" and \"in N minutes\" are already a moment; "
+			     "leave out the time of day, or write e.g. \"in 2 days 15:00\"",
+			     in->shown);
 	if (sp->day == DAY_EXACT)
 		return 0;
 	if (!sp->has_time && sp->day != DAY_TODAY)
-		return failf(in, "\"%s\" has no time; give a time as well, e.g. \"%s 14:00\"", in->shown,
-			     in->shown);
+		return failf(in, "\"%s\" has no time; give a time as well, e.g. \"%s 14:00\"",
+			     in->shown, in->shown);
 	return sp->has_time ? 0 : unreadable(in);
 }
 
-int when_parse(const char *text, const char *zone, time_t now, time_t *out, char *err, size_t errlen)
+int when_parse(const char *text, const char *zone, time_t now, time_t *out, char *err,
+	       size_t errlen)
 {
 	struct when_in in = { .zone = zone, .err = err, .errlen = errlen };
 	struct when_spec sp = { .day = DAY_TODAY };
@@ -716,8 +724,8 @@ static int duration_unreadable(const char *text, char *err, size_t errlen)
 {
 	if (err != NULL && errlen > 0)
 		snprintf(err, errlen,
-			 "cannot read \"%.40s\" as a duration; write e.g. \"45m\", \"45 minutes\", \"1h\", "
-			 "\"1h30m\", \"1.5h\" or \"90\" (minutes)",
+			 "cannot read \"%.40s\" as a duration; write e.g. \"45m\", \"45 minutes\", "
+			 "\"1h\", \"1h30m\", \"1.5h\" or \"90\" (minutes)",
 			 text);
 	return -1;
 }
@@ -744,9 +752,9 @@ static int read_hundredths(const char **s, long long *out)
 static int read_unit(const char **s)
 {
 	static const struct word units[] = {
-		{ "h", 60 },	  { "hr", 60 },	      { "hrs", 60 },	{ "hour", 60 }, { "hours", 60 },
-		{ "m", 1 },	  { "min", 1 },	      { "mins", 1 },	{ "minute", 1 }, { "minutes", 1 },
-		{ NULL, 0 },
+		{ "h", 60 },	 { "hr", 60 },	   { "hrs", 60 }, { "hour", 60 },
+		{ "hours", 60 }, { "m", 1 },	   { "min", 1 },  { "mins", 1 },
+		{ "minute", 1 }, { "minutes", 1 }, { NULL, 0 },
 	};
 	char word[16];
 	size_t n = 0;
@@ -774,8 +782,11 @@ static int duration_text(const char *text, char *buf, size_t len)
 		n--;
 	if (n == 0 || n >= len)
 		return -1;
-	for (i = 0; i < n; i++)
-		buf[i] = isspace((unsigned char)text[i]) ? ' ' : (char)tolower((unsigned char)text[i]);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		buf[i] = isspace(c) ? ' ' : (char)tolower(c);
+	}
 	buf[n] = '\0';
 	return 0;
 }
@@ -824,13 +835,15 @@ int when_duration(const char *text, int *minutes, char *err, size_t errlen)
 	char buf[64];
 	long long m;
 
-	if (text == NULL || duration_text(text, buf, sizeof buf) < 0 || duration_minutes(buf, &m) < 0)
+	if (text == NULL || duration_text(text, buf, sizeof buf) < 0 ||
+	    duration_minutes(buf, &m) < 0)
 		return duration_unreadable(text != NULL ? text : "", err, errlen);
 	if (m < 1 || m > 1440) {
 		if (err != NULL && errlen > 0)
 			snprintf(err, errlen,
-				 "duration must be between 1 minute and 24 hours (\"%s\" is %lld minutes)", buf,
-				 m);
+				 "duration must be between 1 minute and 24 hours "
+				 "(\"%s\" is %lld minutes)",
+				 buf, m);
 		return -1;
 	}
 	*minutes = (int)m;

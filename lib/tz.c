@@ -28,15 +28,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#define TZ_NAME_MAX 64
+#define TZ_NAME_MAX  64
 #define TZ_CACHE_MAX 512
-#define TZ_DAY 86400
+#define TZ_DAY	     86400
 /* The years libical is asked about. Its transition table is expanded lazily up to the
  * latest year requested, so an unbounded year would make one call arbitrarily slow. */
 #define TZ_YEAR_MIN 1900
 #define TZ_YEAR_MAX 2199
-#define TZ_T_MIN (-2208988800LL) /* 1900-01-01T00:00:00Z */
-#define TZ_T_END 7258118400LL	 /* 2200-01-01T00:00:00Z */
+#define TZ_T_MIN    (-2208988800LL) /* 1900-01-01T00:00:00Z */
+#define TZ_T_END    7258118400LL    /* 2200-01-01T00:00:00Z */
 
 struct tz_zone {
 	char name[TZ_NAME_MAX];
@@ -142,8 +142,8 @@ static int name_is_plausible(const char *name)
 		return 0;
 	for (i = 0; i < n; i++) {
 		char c = name[i];
-		int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			 c == '/' || c == '_' || c == '-' || c == '+';
+		int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			 (c >= '0' && c <= '9') || c == '/' || c == '_' || c == '-' || c == '+';
 
 		if (!ok || (c == '/' && name[i + 1] == '/'))
 			return 0;
@@ -153,8 +153,8 @@ static int name_is_plausible(const char *name)
 
 static int is_utc_alias(const char *name)
 {
-	static const char *const aliases[] = { "UTC", "Etc/UTC", "GMT", "Etc/GMT", "Zulu", "Etc/Zulu",
-					       "Universal", "Etc/Universal" };
+	static const char *const aliases[] = { "UTC",  "Etc/UTC",  "GMT",	"Etc/GMT",
+					       "Zulu", "Etc/Zulu", "Universal", "Etc/Universal" };
 	size_t i;
 
 	for (i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
@@ -398,8 +398,9 @@ static void overlap_error(const struct tz_zone *z, const struct tz_local *lt, lo
 	fmt_clock(clock, sizeof clock, lt);
 	fmt_offset(o1, sizeof o1, (int)(l - u[0]));
 	fmt_offset(o2, sizeof o2, (int)(l - u[1]));
-	snprintf(err, errlen, "%s %s happens twice in %s (clocks go back %s); write %sT%s%s or %sT%s%s",
-		 date, clock, z->name, jump, date, clock, o1, date, clock, o2);
+	snprintf(err, errlen,
+		 "%s %s happens twice in %s (clocks go back %s); write %sT%s%s or %sT%s%s", date,
+		 clock, z->name, jump, date, clock, o1, date, clock, o2);
 }
 
 static int einval(const char *zone, const struct tz_local *lt, char *err, size_t errlen)

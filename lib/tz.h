@@ -23,7 +23,10 @@ enum {
 	TZ_EOVERLAP = -3, /* the local time exists twice (fall back) */
 };
 
-/* Loads libical's zone table once; call from main before any thread starts. */
+/* Loads libical's zone table once; call from main before any thread starts. No other
+ * module may call libical's zone lookup directly: tz.c serialises the lazy loading of
+ * zones, which libical does not make thread-safe. Years outside 1900-2199 are refused
+ * with TZ_EINVAL by the conversions (libical would expand its rules that far). */
 void tz_init(void);
 
 /* 1 if NAME is a known IANA zone name ("Europe/Berlin", "UTC"), else 0. */
@@ -33,7 +36,8 @@ int tz_valid(const char *name);
  * none can be read. Writes into BUF. */
 void tz_system_zone(char *buf, size_t len);
 
-/* Converts a wall-clock time in ZONE to UTC. On TZ_EGAP and TZ_EOVERLAP, ERR says
+/* Converts a wall-clock time in ZONE to UTC. On any error ERR says why; on TZ_EGAP
+ * and TZ_EOVERLAP
  * which local time, in which zone, and spells out the two possible readings with
  * their UTC offsets, e.g.
  *   "2031-03-30 02:30 does not exist in Europe/Berlin (clocks go from 02:00 to 03:00);
@@ -55,7 +59,9 @@ time_t tz_timegm(const struct tz_local *lt);
  * first moment after it when midnight falls in a DST gap). Defined in lib/tzday.c. */
 time_t tz_day_start(const char *zone, int year, int mon, int day);
 
-/* Adds N days (may be negative) to a local calendar date. Defined in lib/tzday.c. */
-void tz_add_days(struct tz_local *lt, int n);
+/* Moves the calendar date of LT by N days (may be negative), leaving the time of day,
+ * and fills the weekday. TZ_EINVAL when the result leaves 1900-2199. Defined in
+ * lib/tzday.c. */
+int tz_add_days(struct tz_local *lt, long long n);
 
 #endif

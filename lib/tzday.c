@@ -2,15 +2,17 @@
  * Declared in lib/tz.h. */
 #include "lib/tz.h"
 
-void tz_add_days(struct tz_local *lt, int n)
+int tz_add_days(struct tz_local *lt, long long n)
 {
 	struct tz_local d = {lt->year, lt->mon, lt->day, 12, 0, 0, 0};
-	time_t t = tz_timegm(&d) + (time_t)n * 86400;
-	tz_from_utc("UTC", t, &d, NULL);
+	time_t t = tz_timegm(&d) + (time_t)(n * 86400);
+	if (tz_from_utc("UTC", t, &d, NULL) != TZ_OK)
+		return TZ_EINVAL;
 	lt->year = d.year;
 	lt->mon = d.mon;
 	lt->day = d.day;
 	lt->wday = d.wday;
+	return TZ_OK;
 }
 
 /* 1 if the local date of T in ZONE is before Y-M-D. */

@@ -36,6 +36,7 @@ struct to_utc_case {
 	const char *want; /* TZ_OK: the UTC instant; otherwise a substring of the error */
 };
 
+/* clang-format off */
 static const struct to_utc_case to_utc_cases[] = {
 	/* plain winter and summer times */
 	{ "Europe/Berlin", { 2031, 3, 10, 14, 0, 0, 0 }, TZ_OK, "2031-03-10T13:00:00Z" },
@@ -118,6 +119,7 @@ static const struct to_utc_case to_utc_cases[] = {
 	{ "Europe/Berlin", { 2200, 1, 1, 12, 0, 0, 0 }, TZ_EINVAL, "the year 2200 is out of range" },
 	{ "Europe/Berlin", { 2199, 12, 31, 12, 0, 0, 0 }, TZ_OK, "2199-12-31T11:00:00Z" },
 };
+/* clang-format on */
 
 static void test_to_utc(void **state)
 {
@@ -132,9 +134,10 @@ static void test_to_utc(void **state)
 		snprintf(got, sizeof got, "(not written)");
 	if (rc != c->rc || (rc == TZ_OK && strcmp(got, c->want) != 0) ||
 	    (rc != TZ_OK && (strstr(err, c->want) == NULL || out != (time_t)-7))) {
-		print_error("tz_to_utc(%s, %04d-%02d-%02d %02d:%02d:%02d)\n  expected %d %s\n  actual   %d %s / %s\n",
-			    c->zone, c->lt.year, c->lt.mon, c->lt.day, c->lt.hour, c->lt.min, c->lt.sec, c->rc,
-			    c->want, rc, got, err);
+		print_error("tz_to_utc(%s, %04d-%02d-%02d %02d:%02d:%02d)\n"
+			    "  expected %d %s\n  actual   %d %s / %s\n",
+			    c->zone, c->lt.year, c->lt.mon, c->lt.day, c->lt.hour, c->lt.min,
+			    c->lt.sec, c->rc, c->want, rc, got, err);
 		fail();
 	}
 }
@@ -149,6 +152,7 @@ struct from_utc_case {
 	int offset, wday;
 };
 
+/* clang-format off */
 static const struct from_utc_case from_utc_cases[] = {
 	{ "Europe/Berlin", 1930914000, TZ_OK, "2031-03-10 14:00:00", 3600, 1 },
 	{ "UTC", 1930914000, TZ_OK, "2031-03-10 13:00:00", 0, 1 },
@@ -176,6 +180,7 @@ static const struct from_utc_case from_utc_cases[] = {
 	{ "Europe/Berlin", (time_t)INT64_MAX, TZ_EINVAL, NULL, 0, 0 },
 	{ "Europe/Berlin", (time_t)INT64_MIN, TZ_EINVAL, NULL, 0, 0 },
 };
+/* clang-format on */
 
 static void test_from_utc(void **state)
 {
@@ -185,12 +190,14 @@ static void test_from_utc(void **state)
 	int off = 12345, rc = tz_from_utc(c->zone, c->t, &lt, &off);
 
 	if (rc == TZ_OK)
-		snprintf(got, sizeof got, "%04d-%02d-%02d %02d:%02d:%02d", lt.year, lt.mon, lt.day, lt.hour,
-			 lt.min, lt.sec);
-	if (rc != c->rc || (rc == TZ_OK && (strcmp(got, c->want) != 0 || off != c->offset || lt.wday != c->wday))) {
-		print_error("tz_from_utc(%s, %lld)\n  expected %d %s offset %d wday %d\n  actual   %d %s offset %d wday %d\n",
-			    c->zone ? c->zone : "NULL", (long long)c->t, c->rc, c->want ? c->want : "-", c->offset,
-			    c->wday, rc, got, off, lt.wday);
+		snprintf(got, sizeof got, "%04d-%02d-%02d %02d:%02d:%02d", lt.year, lt.mon, lt.day,
+			 lt.hour, lt.min, lt.sec);
+	if (rc != c->rc || (rc == TZ_OK && (strcmp(got, c->want) != 0 || off != c->offset ||
+					    lt.wday != c->wday))) {
+		print_error("tz_from_utc(%s, %lld)\n  expected %d %s offset %d wday %d\n"
+			    "  actual   %d %s offset %d wday %d\n",
+			    c->zone ? c->zone : "NULL", (long long)c->t, c->rc,
+			    c->want ? c->want : "-", c->offset, c->wday, rc, got, off, lt.wday);
 		fail();
 	}
 }
@@ -202,6 +209,7 @@ struct valid_case {
 	int want;
 };
 
+/* clang-format off */
 static const struct valid_case valid_cases[] = {
 	{ "Europe/Berlin", 1 },	   { "UTC", 1 },	     { "Etc/UTC", 1 },
 	{ "GMT", 1 },		   { "America/New_York", 1 }, { "Asia/Kolkata", 1 },
@@ -212,6 +220,7 @@ static const struct valid_case valid_cases[] = {
 	{ "Europe", 0 },	   { "zone.tab", 0 },	     { "Europe/Berlin ", 0 },
 	{ "Local", 0 },
 };
+/* clang-format on */
 
 static void test_valid(void **state)
 {
@@ -219,7 +228,8 @@ static void test_valid(void **state)
 	int got = tz_valid(c->name);
 
 	if (got != c->want) {
-		print_error("tz_valid(\"%s\")\n  expected %d\n  actual   %d\n", c->name ? c->name : "NULL", c->want, got);
+		print_error("tz_valid(\"%s\")\n  expected %d\n  actual   %d\n",
+			    c->name ? c->name : "NULL", c->want, got);
 		fail();
 	}
 }
@@ -230,11 +240,13 @@ struct dim_case {
 	int year, mon, want;
 };
 
+/* clang-format off */
 static const struct dim_case dim_cases[] = {
 	{ 2031, 1, 31 }, { 2031, 2, 28 }, { 2032, 2, 29 }, { 2100, 2, 28 }, { 2000, 2, 29 },
 	{ 1900, 2, 28 }, { 2031, 4, 30 }, { 2031, 6, 30 }, { 2031, 9, 30 }, { 2031, 11, 30 },
 	{ 2031, 12, 31 }, { 2031, 7, 31 }, { 2031, 8, 31 }, { 2031, 13, 0 }, { 2031, 0, 0 },
 };
+/* clang-format on */
 
 static void test_days_in_month(void **state)
 {
@@ -242,7 +254,8 @@ static void test_days_in_month(void **state)
 	int got = tz_days_in_month(c->year, c->mon);
 
 	if (got != c->want) {
-		print_error("tz_days_in_month(%d, %d)\n  expected %d\n  actual   %d\n", c->year, c->mon, c->want, got);
+		print_error("tz_days_in_month(%d, %d)\n  expected %d\n  actual   %d\n", c->year,
+			    c->mon, c->want, got);
 		fail();
 	}
 }
@@ -254,6 +267,7 @@ struct timegm_case {
 	long long want;
 };
 
+/* clang-format off */
 static const struct timegm_case timegm_cases[] = {
 	{ { 1970, 1, 1, 0, 0, 0, 0 }, 0 },
 	{ { 2031, 3, 10, 13, 0, 0, 0 }, 1930914000 },
@@ -270,6 +284,7 @@ static const struct timegm_case timegm_cases[] = {
 	{ { 2031, 2, 27, 24, 0, 0, 0 }, 1930003200 },
 	{ { 2031, 3, 10, 12, 60, 0, 0 }, 1930914000 },
 };
+/* clang-format on */
 
 static void test_timegm(void **state)
 {
@@ -277,8 +292,10 @@ static void test_timegm(void **state)
 	long long got = (long long)tz_timegm(&c->lt);
 
 	if (got != c->want) {
-		print_error("tz_timegm(%04d-%02d-%02d %02d:%02d:%02d)\n  expected %lld\n  actual   %lld\n",
-			    c->lt.year, c->lt.mon, c->lt.day, c->lt.hour, c->lt.min, c->lt.sec, c->want, got);
+		print_error("tz_timegm(%04d-%02d-%02d %02d:%02d:%02d)\n"
+			    "  expected %lld\n  actual   %lld\n",
+			    c->lt.year, c->lt.mon, c->lt.day, c->lt.hour, c->lt.min, c->lt.sec,
+			    c->want, got);
 		fail();
 	}
 }
@@ -289,8 +306,8 @@ static void test_timegm(void **state)
  * or (in the hour that happens twice) refused as an overlap; never a gap. */
 static void test_round_trip(void **state)
 {
-	static const char *const zones[] = { "Europe/Berlin", "America/New_York", "Australia/Sydney",
-					     "Asia/Kolkata", "UTC" };
+	static const char *const zones[] = { "Europe/Berlin", "America/New_York",
+					     "Australia/Sydney", "Asia/Kolkata", "UTC" };
 	size_t i;
 	long long t;
 
@@ -310,13 +327,15 @@ static void test_round_trip(void **state)
 			if (rc == TZ_EOVERLAP)
 				continue;
 			if (rc != TZ_OK || back != (time_t)t) {
-				print_error("%s %lld: round trip gave %d %lld (%s)\n", zones[i], t, rc, (long long)back, err);
+				print_error("%s %lld: round trip gave %d %lld (%s)\n", zones[i], t,
+					    rc, (long long)back, err);
 				fail();
 			}
 		}
 		/* one hour a year happens twice where there is DST: 60/37 samples, rounded */
-		assert_true(strcmp(zones[i], "UTC") == 0 || strcmp(zones[i], "Asia/Kolkata") == 0 ? overlaps == 0
-											      : overlaps >= 1);
+		assert_true(strcmp(zones[i], "UTC") == 0 || strcmp(zones[i], "Asia/Kolkata") == 0
+				    ? overlaps == 0
+				    : overlaps >= 1);
 	}
 }
 
@@ -334,10 +353,11 @@ static void test_err_optional(void **state)
 /* ---- tz_system_zone ---- */
 
 struct system_case {
-	const char *env; /* NULL: unset */
+	const char *env;  /* NULL: unset */
 	const char *want; /* NULL: whatever the machine says, as long as it is valid */
 };
 
+/* clang-format off */
 static const struct system_case system_cases[] = {
 	{ "Europe/Paris", "Europe/Paris" },
 	{ ":Asia/Tokyo", "Asia/Tokyo" },
@@ -348,6 +368,7 @@ static const struct system_case system_cases[] = {
 	{ "", NULL },
 	{ NULL, NULL },
 };
+/* clang-format on */
 
 static void test_system_zone(void **state)
 {
@@ -367,8 +388,8 @@ static void test_system_zone(void **state)
 		unsetenv("TZ");
 	free(keep);
 	if (!tz_valid(buf) || (c->want != NULL && strcmp(buf, c->want) != 0)) {
-		print_error("TZ=%s tz_system_zone\n  expected %s\n  actual   %s\n", c->env ? c->env : "(unset)",
-			    c->want ? c->want : "(a valid zone)", buf);
+		print_error("TZ=%s tz_system_zone\n  expected %s\n  actual   %s\n",
+			    c->env ? c->env : "(unset)", c->want ? c->want : "(a valid zone)", buf);
 		fail();
 	}
 }
@@ -392,6 +413,7 @@ struct thread_case {
 	int offset;
 };
 
+/* clang-format off */
 static const struct thread_case thread_cases[] = {
 	{ "Europe/Lisbon", 1930914000, 0 },	    { "Asia/Tokyo", 1930914000, 32400 },
 	{ "America/Chicago", 1930914000, -18000 },  { "Africa/Cairo", 1930914000, 7200 },
@@ -399,6 +421,7 @@ static const struct thread_case thread_cases[] = {
 	{ "Europe/Moscow", 1930914000, 10800 },	    { "America/Los_Angeles", 1930914000, -25200 },
 	{ "Etc/GMT-3", 1930914000, 10800 },	    { "Asia/Kathmandu", 1930914000, 20700 },
 };
+/* clang-format on */
 
 static pthread_barrier_t thread_start;
 
@@ -410,7 +433,8 @@ static void *thread_run(void *arg)
 	pthread_barrier_wait(&thread_start); /* all first uses at once */
 	for (k = 0; k < 200; k++) {
 		for (i = 0; i < ARRAY_LEN(thread_cases); i++) {
-			const struct thread_case *c = &thread_cases[(start + i) % ARRAY_LEN(thread_cases)];
+			const struct thread_case *c =
+				&thread_cases[(start + i) % ARRAY_LEN(thread_cases)];
 			struct tz_local lt;
 			time_t back;
 			int off;
@@ -453,12 +477,17 @@ struct group {
 int main(void)
 {
 	const struct group groups[] = {
-		{ "to_utc", test_to_utc, to_utc_cases, sizeof to_utc_cases[0], ARRAY_LEN(to_utc_cases) },
-		{ "from_utc", test_from_utc, from_utc_cases, sizeof from_utc_cases[0], ARRAY_LEN(from_utc_cases) },
+		{ "to_utc", test_to_utc, to_utc_cases, sizeof to_utc_cases[0],
+		  ARRAY_LEN(to_utc_cases) },
+		{ "from_utc", test_from_utc, from_utc_cases, sizeof from_utc_cases[0],
+		  ARRAY_LEN(from_utc_cases) },
 		{ "valid", test_valid, valid_cases, sizeof valid_cases[0], ARRAY_LEN(valid_cases) },
-		{ "days_in_month", test_days_in_month, dim_cases, sizeof dim_cases[0], ARRAY_LEN(dim_cases) },
-		{ "timegm", test_timegm, timegm_cases, sizeof timegm_cases[0], ARRAY_LEN(timegm_cases) },
-		{ "system_zone", test_system_zone, system_cases, sizeof system_cases[0], ARRAY_LEN(system_cases) },
+		{ "days_in_month", test_days_in_month, dim_cases, sizeof dim_cases[0],
+		  ARRAY_LEN(dim_cases) },
+		{ "timegm", test_timegm, timegm_cases, sizeof timegm_cases[0],
+		  ARRAY_LEN(timegm_cases) },
+		{ "system_zone", test_system_zone, system_cases, sizeof system_cases[0],
+		  ARRAY_LEN(system_cases) },
 	};
 	const struct CMUnitTest singles[] = {
 		cmocka_unit_test(test_round_trip),
@@ -484,7 +513,8 @@ int main(void)
 			snprintf(names[n], sizeof names[n], "%s #%zu", groups[g].name, i + 1);
 			tests[n].name = names[n];
 			tests[n].test_func = groups[g].fn;
-			tests[n].initial_state = (void *)((const char *)groups[g].rows + i * groups[g].size);
+			tests[n].initial_state =
+				(void *)((const char *)groups[g].rows + i * groups[g].size);
 		}
 	}
 	for (i = 0; i < ARRAY_LEN(singles); i++)

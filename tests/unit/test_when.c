@@ -24,7 +24,7 @@
 
 /* The NOW most rows use: Monday 2031-03-10 10:00 in Berlin (09:00Z), and the same
  * wall-clock moment in New York (already on summer time) and in Kolkata. */
-#define MON "2031-03-10T10:00:00+01:00"
+#define MON    "2031-03-10T10:00:00+01:00"
 #define MON_NY "2031-03-10T10:00:00-04:00"
 #define MON_IN "2031-03-10T10:00:00+05:30"
 
@@ -33,6 +33,7 @@ struct when_case {
 	const char *want; /* "2031-03-10T13:00:00Z", or "!" + part of the error */
 };
 
+/* clang-format off */
 static const struct when_case when_cases[] = {
 	/* ISO 8601, with and without an offset */
 	{ "2031-03-10 14:00", "Europe/Berlin", MON, "2031-03-10T13:00:00Z" },
@@ -352,6 +353,7 @@ static const struct when_case when_cases[] = {
 	{ "tomorrow at 9am and then again and again and again and again and again and again", "Europe/Berlin",
 	  MON, "!cannot read \"tomorrow at 9am and then again and again and aga...\" as" },
 };
+/* clang-format on */
 
 /* "2031-03-10T10:00:00+01:00" or "...Z" into *T. */
 static int parse_instant(const char *s, time_t *t)
@@ -359,8 +361,8 @@ static int parse_instant(const char *s, time_t *t)
 	struct tm tm = { 0 };
 	int n = 0, oh = 0, om = 0, sign = 1;
 
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-		   &tm.tm_sec, &n) != 6)
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6)
 		return -1;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
@@ -397,10 +399,11 @@ static void test_when(void **state)
 		fmt_utc(out, got, sizeof got);
 	else
 		snprintf(got, sizeof got, "!%s", err);
-	ok = c->want[0] == '!' ? rc == -1 && strstr(err, c->want + 1) != NULL : rc == 0 && strcmp(got, c->want) == 0;
+	ok = c->want[0] == '!' ? rc == -1 && strstr(err, c->want + 1) != NULL
+			       : rc == 0 && strcmp(got, c->want) == 0;
 	if (!ok) {
-		print_error("when_parse(\"%s\", %s, now %s)\n  expected %s\n  actual   %s\n", c->text, c->zone,
-			    c->now, c->want, got);
+		print_error("when_parse(\"%s\", %s, now %s)\n  expected %s\n  actual   %s\n",
+			    c->text, c->zone, c->now, c->want, got);
 		fail();
 	}
 }
@@ -409,10 +412,11 @@ static void test_when(void **state)
 
 struct duration_case {
 	const char *text;
-	int minutes;      /* 0: an error is expected */
-	const char *err;  /* part of it */
+	int minutes;	 /* 0: an error is expected */
+	const char *err; /* part of it */
 };
 
+/* clang-format off */
 static const struct duration_case duration_cases[] = {
 	{ "45m", 45, NULL },
 	{ "45min", 45, NULL },
@@ -458,17 +462,19 @@ static const struct duration_case duration_cases[] = {
 	{ "1234567", 0, "cannot read" },
 	{ "1 1", 0, "cannot read" },
 };
+/* clang-format on */
 
 static void test_duration(void **state)
 {
 	const struct duration_case *c = *state;
 	char err[256] = "";
 	int m = -1, rc = when_duration(c->text, &m, err, sizeof err);
-	int ok = c->minutes ? rc == 0 && m == c->minutes : rc == -1 && m == -1 && strstr(err, c->err) != NULL;
+	int ok = c->minutes ? rc == 0 && m == c->minutes
+			    : rc == -1 && m == -1 && strstr(err, c->err) != NULL;
 
 	if (!ok) {
-		print_error("when_duration(\"%s\")\n  expected %d %s\n  actual   %d %d %s\n", c->text, c->minutes,
-			    c->err ? c->err : "", rc, m, err);
+		print_error("when_duration(\"%s\")\n  expected %d %s\n  actual   %d %d %s\n",
+			    c->text, c->minutes, c->err ? c->err : "", rc, m, err);
 		fail();
 	}
 }
@@ -481,7 +487,8 @@ static void test_null_err(void **state)
 
 	(void)state;
 	assert_int_equal(when_parse("blah", "UTC", 0, &out, NULL, 0), -1);
-	assert_int_equal(when_parse("2031-03-30 02:30", "Europe/Berlin", 1930914000, &out, NULL, 0), -1);
+	assert_int_equal(when_parse("2031-03-30 02:30", "Europe/Berlin", 1930914000, &out, NULL, 0),
+			 -1);
 	assert_int_equal(out, 7);
 	assert_int_equal(when_duration("blah", &m, NULL, 0), -1);
 	assert_int_equal(m, 7);
@@ -500,7 +507,8 @@ int main(void)
 	assert_non_null(names);
 	tz_init();
 	for (i = 0; i < nw; i++, n++) {
-		snprintf(names[n], sizeof names[n], "when \"%s\" %s", when_cases[i].text, when_cases[i].zone);
+		snprintf(names[n], sizeof names[n], "when \"%s\" %s", when_cases[i].text,
+			 when_cases[i].zone);
 		tests[n].name = names[n];
 		tests[n].test_func = test_when;
 		tests[n].initial_state = (void *)&when_cases[i];
