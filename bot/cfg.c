@@ -220,6 +220,8 @@ static int add_person(struct cfg *cfg, const struct toml_kv *kv, const char *fil
 	struct cfg_person *p = &cfg->people[cfg->npeople++];
 	memset(p, 0, sizeof *p);
 	str_copy(p->handle, sizeof p->handle, kv->key);
+	p->line = kv->line;
+	p->col = kv->col;
 	char where[64];
 	snprintf(where, sizeof where, "[people.%s]", kv->key);
 	if (apply_table(keys_person, p, kv->value, where, file, err, errlen) < 0)
@@ -252,8 +254,14 @@ static int apply_section(struct cfg *cfg, const struct toml_kv *sec, const char 
 	for (const struct section *s = sections; s->name; s++) {
 		char where[64];
 		snprintf(where, sizeof where, "[%s]", s->name);
-		if (strcmp(s->name, sec->key) == 0)
+		if (strcmp(s->name, sec->key) == 0) {
+			const struct toml_kv *as = toml_get(sec->value, "as");
+			if (as && strcmp(s->name, "console") == 0) {
+				cfg->console_as_line = as->value->line;
+				cfg->console_as_col = as->value->col;
+			}
 			return apply_table(s->keys, cfg, sec->value, where, file, err, errlen);
+		}
 		str_suggest_offer(&sg, s->name);
 	}
 	char hint[100] = "";
@@ -268,14 +276,16 @@ static int check_people(const struct cfg *cfg, const char *file, char *err, size
 	for (int i = 0; i < cfg->npeople; i++)
 		for (int j = 0; j < i; j++)
 			if (cfg->people[i].email[0] && strcasecmp(cfg->people[i].email, cfg->people[j].email) == 0)
-				return fail(err, errlen, file, 1, 1, "people \"%s\" and \"%s\" have the same email",
-				            cfg->people[j].handle, cfg->people[i].handle);
+				return fail(err, errlen, file, cfg->people[i].line, cfg->people[i].col,
+				            "[people.%s] has the same email as [people.%s] (line %d)", cfg->people[i].handle,
+				            cfg->people[j].handle, cfg->people[j].line);
 	if (!cfg->console_as[0])
 		return 0;
 	for (int i = 0; i < cfg->npeople; i++)
 		if (strcasecmp(cfg->people[i].handle, cfg->console_as) == 0)
 			return 0;
-	return fail(err, errlen, file, 1, 1, "[console] as = \"%s\" names nobody in [people]", cfg->console_as);
+	return fail(err, errlen, file, cfg->console_as_line, cfg->console_as_col,
+	            "[console] as = \"%s\" names nobody in [people]", cfg->console_as);
 }
 
 int cfg_load(const char *path, struct cfg *cfg, char *err, size_t errlen)

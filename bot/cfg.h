@@ -20,6 +20,7 @@ struct cfg_person {
 	char timezone[STORE_TZ_MAX + 1];
 	char slack_id[64];
 	char matrix_id[256];
+	int line, col; /* of its table, for messages */
 };
 
 struct cfg {
@@ -29,6 +30,7 @@ struct cfg {
 	long long default_duration;     /* [general] default_duration, minutes */
 	char default_type[16];          /* [general] default_type */
 	char console_as[STORE_HANDLE_MAX + 1]; /* [console] as */
+	int console_as_line, console_as_col;
 	char mail_from[STORE_NAME_MAX + STORE_EMAIL_MAX + 4]; /* [mail] from */
 	char mail_dir[CFG_PATH_MAX];    /* [mail] outbox_dir: .eml files until SMTP is set */
 	struct cfg_person *people;

@@ -188,15 +188,15 @@ static const char *show_name(char *out, size_t n, char **parts, size_t count)
 
 	out[0] = '\0';
 	for (size_t i = 0; i < count && o + 1 < n; i++) {
-		const char *p = parts[i];
-		size_t k = 0;
+		size_t k = strspn(parts[i], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		                            "0123456789_-");
 		char q[128];
 
-		while (is_bare((unsigned char)p[k]))
-			k++;
-		if (p[k] != '\0' || k == 0)
-			p = show_key(q, sizeof q, p);
-		o += (size_t)snprintf(out + o, n - o, "%s%s", i ? "." : "", p);
+		if (parts[i][k] != '\0' || k == 0)
+			show_key(q, sizeof q, parts[i]);
+		else
+			snprintf(q, sizeof q, "%s", parts[i]);
+		o += (size_t)snprintf(out + o, n - o, "%s%s", i ? "." : "", q);
 	}
 	return out;
 }
@@ -678,16 +678,18 @@ static int parse_scalar(struct parser *P, struct toml_value **out)
 {
 	size_t off = P->pos, n = 0;
 	const char *t = P->text + off;
-	char d[64];
 	int c = cur(P);
 
 	while (is_word_char(at(P, off + n)))
 		n++;
 	if (n == 0 && (c == '#' || is_eol(P, off)))
 		return fail(P, off, "missing value after \"=\"");
-	if (n == 0)
+	if (n == 0) {
+		char d[64];
+
 		return fail(P, off, "expected a value (string, integer, boolean or array of "
 		                    "strings), found %s", describe(P, off, d, sizeof d));
+	}
 	if (is_datetime(t, n))
 		return fail(P, off, "dates and times are not supported; write them as strings");
 	if (!is_word(t, n, "true") && !is_word(t, n, "false")) {
@@ -706,16 +708,19 @@ static int parse_scalar(struct parser *P, struct toml_value **out)
 /* One item of an array at P->pos: a string, or a reason why not. */
 static int parse_item(struct parser *P, struct toml_value *a, size_t open)
 {
-	char **items, *s, d[64];
+	char **items, *s;
 	int c = cur(P);
 
 	if (c == 0)
 		return fail(P, open, "unterminated array (missing \"]\")");
 	if (c == ',')
 		return fail(P, P->pos, "expected a string or \"]\", found \",\"");
-	if (c != '"' && c != '\'')
+	if (c != '"' && c != '\'') {
+		char d[64];
+
 		return fail(P, P->pos, "arrays may only hold strings (found %s)",
 		            describe(P, P->pos, d, sizeof d));
+	}
 	if (parse_string(P, &s))
 		return -1;
 	items = grow(a->items, &node_of(a)->cap, a->nitems, sizeof *items);
@@ -870,9 +875,10 @@ static struct toml_kv *sub_table(struct parser *P, struct toml_value *t, char **
 {
 	size_t k = find(t, *key);
 	struct toml_value *sub;
-	char q[128];
 
 	if (k < t->nkv && t->kv[k].value->type != TOML_TABLE) {
+		char q[128];
+
 		fail(P, open, "key %s is already defined as a value (line %d); it cannot also be "
 		              "a table", show_key(q, sizeof q, *key), t->kv[k].line);
 		return NULL;
@@ -891,7 +897,6 @@ static int open_table(struct parser *P, char **parts, size_t n, size_t open)
 {
 	struct toml_value *t = P->root;
 	struct toml_kv *kv = NULL;
-	char name[256];
 
 	for (size_t i = 0; i < n; i++) {
 		kv = sub_table(P, t, &parts[i], open);
@@ -899,9 +904,12 @@ static int open_table(struct parser *P, char **parts, size_t n, size_t open)
 			return -1;
 		t = kv->value;
 	}
-	if (node_of(t)->has_header)
+	if (node_of(t)->has_header) {
+		char name[256];
+
 		return fail(P, open, "table [%s] defined twice (first at line %d)",
 		            show_name(name, sizeof name, parts, n), t->line);
+	}
 	/* [a] after [a.b] is a's one definition: from now on it is located here. */
 	node_of(t)->has_header = 1;
 	where(P, open, &t->line, &t->col);

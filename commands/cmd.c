@@ -104,9 +104,9 @@ int cmd_check_text(struct cmd_ctx *c, const char *key, const char *v, size_t max
 	if (!v)
 		return 0;
 	if (strlen(v) > max)
-		return cmd_fail(c, "%s: is too long (%zu bytes; at most %zu)", key, strlen(v), max);
+		return cmd_bad(c, "%s: is too long (%zu bytes; at most %zu)", key, strlen(v), max);
 	if (str_has_control(v))
-		return cmd_fail(c, "%s: must not contain control characters", key);
+		return cmd_bad(c, "%s: must not contain control characters", key);
 	return 0;
 }
 

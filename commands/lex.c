@@ -59,7 +59,7 @@ static char *read_word(struct lexer *lx, int *quoted)
 			*lx->out++ = *lx->p++;
 		}
 		if (!*lx->p) {
-			snprintf(lx->err, lx->errlen, "a quote is not closed: add the closing \"");
+			snprintf(lx->err, lx->errlen, "a quote is not closed: add the closing quote");
 			return NULL;
 		}
 		lx->p += c;
@@ -69,11 +69,11 @@ static char *read_word(struct lexer *lx, int *quoted)
 }
 
 /* If WORD is key:value with a lower-case key, splits it and returns the value. A word
- * that starts with a quote is never an option. */
+ * that starts with a quote is never an option, nor is a web address (https://...). */
 static char *split_option(char *word, int quoted)
 {
 	char *colon = strchr(word, ':');
-	if (quoted == 2 || !colon || colon == word || colon - word >= 24)
+	if (quoted == 2 || !colon || colon == word || colon - word >= 24 || strncmp(colon, "://", 3) == 0)
 		return NULL;
 	for (char *k = word; k < colon; k++)
 		if (!islower((unsigned char)*k) && *k != '_')
@@ -82,21 +82,17 @@ static char *split_option(char *word, int quoted)
 	return colon + 1;
 }
 
-/* Appends WORD to the last option's value, with one space between. */
-static int continue_value(struct cmd_args *a, struct lexer *lx, const char *word)
+/* Appends WORD to the last option's value, with one space between. The value is the
+ * last thing written before WORD in the buffer, so joining them is turning the NUL
+ * between into a space. */
+static void continue_value(struct cmd_args *a, char *word)
 {
 	struct cmd_kv *kv = &a->kv[a->nkv - 1];
-	size_t have = strlen(kv->value), add = strlen(word);
-	char *v = lx->out;
-	if (lx->out + have + add + 2 >= lx->end)
-		return -1;
-	memcpy(v, kv->value, have);
-	if (have)
-		v[have++] = ' ';
-	memcpy(v + have, word, add + 1);
-	kv->value = v;
-	lx->out += have + add + 1;
-	return 0;
+	if (!*kv->value) {
+		kv->value = word;
+		return;
+	}
+	word[-1] = ' ';
 }
 
 static int add_option(struct cmd_args *a, struct lexer *lx, char *key, char *value)
@@ -122,9 +118,10 @@ static int add_word(struct cmd_args *a, struct lexer *lx, char *word, int quoted
 	char *value = split_option(word, quoted);
 	if (value)
 		return add_option(a, lx, word, value);
-	if (a->nkv > 0)
-		return continue_value(a, lx, word) < 0 ? (snprintf(lx->err, lx->errlen, "the command is too long"), -1)
-		                                       : 0;
+	if (a->nkv > 0) {
+		continue_value(a, word);
+		return 0;
+	}
 	if (a->npos == ARGS_POS_MAX) {
 		snprintf(lx->err, lx->errlen, "too many words before the first option (at most %d)", ARGS_POS_MAX);
 		return -1;
@@ -158,7 +155,7 @@ static int lex_words(struct cmd_args *a, struct lexer *lx)
 				snprintf(lx->err, lx->errlen, "the command is too long");
 			return -1;
 		}
-		if (!a->name[0] && !quoted) {
+		if (!a->name[0]) {
 			if (strlen(word) >= sizeof a->name) {
 				snprintf(lx->err, lx->errlen, "unknown command \"%.40s\"", word);
 				return -1;

@@ -24,6 +24,12 @@ static const char *const verbs[ST_COUNT] = {
 	[ST_IN_PROGRESS] = "started", [ST_COMPLETED] = "completed", [ST_CANCELLED] = "cancelled",
 	[ST_RESCHEDULED] = "rescheduled"};
 
+/* A status as a sentence says it: "in progress". */
+static const char *said_status(enum store_status s)
+{
+	return s == ST_IN_PROGRESS ? "in progress" : store_status_name(s);
+}
+
 /* What can still be done with an interview in its status, for refusals. */
 static void what_next(const struct store_interview *iv, char *buf, size_t len)
 {
@@ -44,8 +50,8 @@ int cmd_transition(struct cmd_ctx *c, struct store_interview *iv, enum store_sta
 	if (!(allowed[iv->status] & (1u << to))) {
 		char next[160];
 		what_next(iv, next, sizeof next);
-		return cmd_fail(c, "#%lld is %s, so it cannot be %s; %s", (long long)iv->id,
-		                store_status_name(iv->status), verbs[to], next);
+		return cmd_fail(c, "#%lld is %s, so it cannot be %s; %s", (long long)iv->id, said_status(iv->status),
+		                verbs[to], next);
 	}
 	if (to == ST_COMPLETED && iv->status == ST_SCHEDULED && c->req->now < iv->start) {
 		char when[64];
@@ -204,9 +210,12 @@ int cmd_feedback(struct cmd_ctx *c)
 	int rc = -1;
 	if (!f.any)
 		cmd_bad(c, "give at least one of rating:, recommendation:, feedback: or notes:");
-	else if (iv.status != ST_IN_PROGRESS && iv.status != ST_COMPLETED)
-		cmd_fail(c, "#%lld is %s; feedback is given once it is in progress or completed", (long long)iv.id,
-		         store_status_name(iv.status));
+	else if (iv.status != ST_IN_PROGRESS && iv.status != ST_COMPLETED) {
+		char next[160];
+		what_next(&iv, next, sizeof next);
+		cmd_fail(c, "#%lld is %s; feedback is given once it is in progress or completed, and %s",
+		         (long long)iv.id, said_status(iv.status), next);
+	}
 	else if (save_said(c, &iv, &f) == 0 && reload(c, &iv) == 0)
 		rc = reply_with(c, &iv, "Feedback recorded for");
 	store_interview_clear(&iv);

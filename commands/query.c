@@ -97,6 +97,8 @@ static int read_who(struct cmd_ctx *c, struct store_filter *f)
 	const char *job = cmd_opt(c->args, "job");
 	struct store_candidate cd;
 	struct store_person p;
+	if (cand && !c->recruiter)
+		return cmd_fail(c, "only recruiters may look candidates up; list shows you your own interviews");
 	if (cand && cmd_find_candidate(c, cand, &cd) < 0)
 		return -1;
 	f->candidate_id = cand ? cd.id : 0;
@@ -113,7 +115,7 @@ static int read_who(struct cmd_ctx *c, struct store_filter *f)
 	int rc = store_job_find(c->st, job, &f->job_id);
 	if (rc < 0)
 		return cmd_store_fail(c);
-	return rc ? 0 : cmd_fail(c, "no job is called \"%s\"", job);
+	return rc ? 0 : cmd_bad(c, "no job is called \"%s\"", job);
 }
 
 static int fill_list(struct cmd_ctx *c, const struct store_filter *f)
@@ -218,6 +220,8 @@ int cmd_tz(struct cmd_ctx *c)
 int cmd_help(struct cmd_ctx *c)
 {
 	const char *name = c->args->npos ? c->args->pos[0] : NULL;
+	if (c->args->npos > 1)
+		return cmd_bad(c, "help takes one command name, not \"%s\"", c->args->pos[1]);
 	if (name && strcmp(cmd_usage(name), cmd_usage(NULL)) == 0)
 		return cmd_bad(c, "there is no command \"%s\"", name);
 	c->out->kind = REPLY_TEXT;

@@ -20,7 +20,7 @@ static int read_when(struct cmd_ctx *c, struct store_interview *iv)
 	if (when_parse(when, cmd_zone(c), c->req->now, &t, err, sizeof err) < 0)
 		return cmd_bad(c, "when: %s", err);
 	if (t <= c->req->now)
-		return cmd_fail(c, "when: %s (%s) is in the past; pick a time after now",
+		return cmd_bad(c, "when: %s (%s) is in the past; pick a time after now",
 		                tzfmt(cmd_zone(c), t, TZF_DAY_TIME, at, sizeof at), cmd_zone(c));
 	iv->start = t;
 	return 0;
@@ -129,18 +129,6 @@ static int read_force(struct cmd_ctx *c, int *force)
 	return 0;
 }
 
-static void location_key(const char *loc, char *key, size_t len)
-{
-	while (isspace((unsigned char)*loc))
-		loc++;
-	size_t n = 0;
-	for (; *loc && n + 1 < len; loc++)
-		key[n++] = (char)tolower((unsigned char)*loc);
-	while (n && isspace((unsigned char)key[n - 1]))
-		n--;
-	key[n] = 0;
-}
-
 /* Why OTHER clashes with IV: the shared candidate, panel member or room. */
 static void clash_reason(const struct store_interview *iv, const struct store_interview *other, char *buf,
                          size_t len)
@@ -155,19 +143,24 @@ static void clash_reason(const struct store_interview *iv, const struct store_in
 				snprintf(buf, len, "%s is on #%lld then", iv->panel[i].handle, (long long)other->id);
 				return;
 			}
-	snprintf(buf, len, "%.300s is taken by #%lld then", iv->location, (long long)other->id);
+	const char *room = other->location + strspn(other->location, " \t");
+	int n = (int)strlen(room);
+	while (n > 0 && isspace((unsigned char)room[n - 1]))
+		n--;
+	snprintf(buf, len, "%.*s is taken by #%lld then", n < 300 ? n : 300, room, (long long)other->id);
 }
 
-/* Refuses the plan when it overlaps an active interview, unless FORCE: then the
- * clash is written to the audit log and noted. */
-static int check_conflicts(struct cmd_ctx *c, struct store_interview *iv, int64_t exclude, int force)
+/* Refuses the plan when it overlaps an active interview, unless FORCE: then the clash
+ * is noted and written to FORCED (create() puts it in the audit log). */
+static int check_conflicts(struct cmd_ctx *c, struct store_interview *iv, int64_t exclude, int force,
+                           char *forced, size_t len)
 {
 	struct store_interview found[8];
 	int64_t ids[STORE_PANEL_MAX];
 	char key[STORE_TEXT_MAX + 1], why[400];
 	for (int i = 0; i < iv->npanel; i++)
 		ids[i] = iv->panel[i].id;
-	location_key(iv->location, key, sizeof key);
+	store_location_key(iv->location, key, sizeof key);
 	int n = store_interview_conflicts(c->st, iv->start, iv->start + iv->duration * 60, iv->candidate_id, ids,
 	                                  iv->npanel, key, exclude, found, 8);
 	if (n < 0)
@@ -185,13 +178,15 @@ static int check_conflicts(struct cmd_ctx *c, struct store_interview *iv, int64_
 	if (!force)
 		return cmd_fail(c, "that overlaps %d active interview%s: %s; add force:yes to schedule it anyway", n,
 		                n == 1 ? "" : "s", why);
-	cmd_note(c, "scheduled over a conflict (force:yes): %s", why);
-	return cmd_audit(c, "forced conflict", 0, "%s", why);
+	cmd_note(c, "scheduled over %d conflict%s (force:yes): %s", n, n == 1 ? "" : "s", why);
+	snprintf(forced, len, "%d conflicting interview%s, the first: %s", n, n == 1 ? "" : "s", why);
+	return 0;
 }
 
 /* Inserts IV (status scheduled), audits it and queues its notices; the reply shows the
  * stored row. */
-static int create(struct cmd_ctx *c, struct store_interview *iv, const struct store_interview *old)
+static int create(struct cmd_ctx *c, struct store_interview *iv, const struct store_interview *old,
+                  const char *forced)
 {
 	iv->status = ST_SCHEDULED;
 	iv->created_by = c->actor->id;
@@ -200,6 +195,8 @@ static int create(struct cmd_ctx *c, struct store_interview *iv, const struct st
 	if (store_interview_insert(c->st, iv) < 0)
 		return cmd_store_fail(c);
 	if (cmd_audit(c, old ? "reschedule" : "schedule", iv->id, old ? "from #%lld" : NULL, (long long)iv->rescheduled_from) < 0)
+		return -1;
+	if (forced[0] && cmd_audit(c, "forced conflict", iv->id, "%s", forced) < 0)
 		return -1;
 	struct store_interview stored; /* with the candidate's and panel's addresses */
 	if (store_interview_get(c->st, iv->id, &stored, 0) <= 0)
@@ -219,12 +216,13 @@ static int reply_created(struct cmd_ctx *c, int64_t id, const char *verb)
 }
 
 /* Reads the plan over what IV holds, then checks it against the calendar. */
-static int plan_and_check(struct cmd_ctx *c, struct store_interview *iv, int64_t exclude)
+static int plan_and_check(struct cmd_ctx *c, struct store_interview *iv, int64_t exclude, char *forced,
+                          size_t len)
 {
 	int force;
 	if (read_force(c, &force) < 0 || read_plan(c, iv) < 0)
 		return -1;
-	return check_conflicts(c, iv, exclude, force);
+	return check_conflicts(c, iv, exclude, force, forced, len);
 }
 
 /* "Jane Doe <jane@example.com>" → name and email. */
@@ -325,6 +323,7 @@ int cmd_schedule(struct cmd_ctx *c)
 {
 	struct store_interview iv;
 	struct store_candidate cand;
+	char forced[512] = "";
 	memset(&iv, 0, sizeof iv);
 	iv.duration = c->set->default_duration;
 	iv.type = c->set->default_type;
@@ -333,7 +332,8 @@ int cmd_schedule(struct cmd_ctx *c)
 		return -1;
 	iv.candidate_id = cand.id;
 	str_copy(iv.candidate_name, sizeof iv.candidate_name, cand.name);
-	if (read_job(c, &iv) < 0 || read_round(c, &iv) < 0 || plan_and_check(c, &iv, 0) < 0 || create(c, &iv, NULL) < 0)
+	if (read_job(c, &iv) < 0 || read_round(c, &iv) < 0 || plan_and_check(c, &iv, 0, forced, sizeof forced) < 0 ||
+	    create(c, &iv, NULL, forced) < 0)
 		return -1;
 	return reply_created(c, iv.id, "Scheduled");
 }
@@ -341,6 +341,7 @@ int cmd_schedule(struct cmd_ctx *c)
 int cmd_reschedule(struct cmd_ctx *c)
 {
 	struct store_interview old, iv;
+	char forced[512] = "";
 	const char *reason = cmd_opt(c->args, "reason");
 	if (cmd_target(c, &old, 0) < 0)
 		return -1;
@@ -354,8 +355,8 @@ int cmd_reschedule(struct cmd_ctx *c)
 	iv.cancel_reason[0] = 0;
 	iv.started_at = iv.completed_at = iv.rescheduled_to = 0;
 	int rc = -1;
-	if (cmd_check_text(c, "reason", reason, STORE_TEXT_MAX) == 0 && plan_and_check(c, &iv, old.id) == 0 &&
-	    create(c, &iv, &old) == 0) {
+	if (cmd_check_text(c, "reason", reason, STORE_TEXT_MAX) == 0 &&
+	    plan_and_check(c, &iv, old.id, forced, sizeof forced) == 0 && create(c, &iv, &old, forced) == 0) {
 		old.rescheduled_to = iv.id;
 		if (reason)
 			str_copy(old.cancel_reason, sizeof old.cancel_reason, reason);
@@ -375,7 +376,7 @@ int cmd_next(struct cmd_ctx *c)
 {
 	struct store_candidate cand;
 	struct store_interview iv;
-	char who[512] = "";
+	char who[512] = "", forced[512] = "";
 	for (int i = 0; i < c->args->npos; i++)
 		snprintf(who + strlen(who), sizeof who - strlen(who), "%s%s", i ? " " : "", c->args->pos[i]);
 	if (cmd_find_candidate(c, who, &cand) < 0)
@@ -389,7 +390,8 @@ int cmd_next(struct cmd_ctx *c)
 	iv.round++;
 	iv.id = iv.rescheduled_from = iv.rescheduled_to = iv.started_at = iv.completed_at = 0;
 	iv.location[0] = iv.link[0] = iv.notes[0] = iv.cancel_reason[0] = 0;
-	if (read_job(c, &iv) < 0 || plan_and_check(c, &iv, 0) < 0 || create(c, &iv, NULL) < 0)
+	if (read_job(c, &iv) < 0 || plan_and_check(c, &iv, 0, forced, sizeof forced) < 0 ||
+	    create(c, &iv, NULL, forced) < 0)
 		return -1;
 	return reply_created(c, iv.id, "Scheduled");
 }

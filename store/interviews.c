@@ -2,6 +2,7 @@
 #include "store/internal.h"
 #include "store/store.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +148,23 @@ static int insert_panel(struct store *st, const struct store_interview *iv)
 	return 0;
 }
 
+void store_location_key(const char *loc, char *key, size_t len)
+{
+	size_t n = 0;
+	int space = 0;
+	for (; *loc && n + 2 < len; loc++) {
+		if (isspace((unsigned char)*loc)) {
+			space = n > 0;
+			continue;
+		}
+		if (space)
+			key[n++] = ' ';
+		space = 0;
+		key[n++] = (char)tolower((unsigned char)*loc);
+	}
+	key[n] = 0;
+}
+
 int store_interview_insert(struct store *st, struct store_interview *iv)
 {
 	sqlite3_stmt *s = store_stmt(st, Q_IV_INSERT);
@@ -165,6 +183,9 @@ int store_interview_insert(struct store *st, struct store_interview *iv)
 	store_bind_id(s, 11, iv->created_by);
 	store_bind_id(s, 12, iv->rescheduled_from);
 	sqlite3_bind_int64(s, 13, iv->created_at);
+	char key[STORE_TEXT_MAX + 1];
+	store_location_key(iv->location, key, sizeof key);
+	store_bind_text(s, 14, key);
 	if (store_run(st, s, "add interview") < 0)
 		return -1;
 	iv->id = sqlite3_last_insert_rowid(st->db);

@@ -50,7 +50,7 @@ const char *const store_sql[Q_COUNT] = {
 
 	[Q_IV_INSERT] = "INSERT INTO interviews (candidate_id, job_id, start_utc, duration_min, type, location, "
 	                "location_key, meeting_link, notes, status, round, created_by, rescheduled_from, created_at, "
-	                "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, lower(trim(?6)), ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+	                "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?14, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
 	[Q_PANEL_INSERT] = "INSERT INTO panel (interview_id, person_id, position, start_utc, end_utc) "
 	                   "VALUES (?1, ?2, ?3, ?4, ?5)",
 	[Q_IV_GET] = IV_COLS "FROM interviews i " IV_JOINS "WHERE i.id = ?1",
@@ -90,8 +90,9 @@ const char *const store_sql[Q_COUNT] = {
 	             "ORDER BY round DESC, start_utc DESC LIMIT 1",
 	[Q_FEEDBACK_PUT] = "INSERT INTO feedback (interview_id, person_id, rating, recommendation, feedback, notes, "
 	                   "source, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) "
-	                   "ON CONFLICT (interview_id, person_id) DO UPDATE SET rating = ?3, recommendation = ?4, "
-	                   "feedback = ?5, notes = ?6, source = ?7, updated_at = ?8",
+	                   "ON CONFLICT (interview_id, person_id) DO UPDATE SET rating = coalesce(?3, rating), "
+	                   "recommendation = coalesce(?4, recommendation), feedback = coalesce(?5, feedback), "
+	                   "notes = coalesce(?6, notes), source = ?7, updated_at = ?8",
 
 	[Q_STATS_RANGE] = "SELECT count(*) FROM interviews WHERE start_utc >= ?1 AND start_utc < ?2 "
 	                  "AND status IN ('scheduled', 'in_progress', 'completed')",

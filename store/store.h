@@ -151,6 +151,10 @@ int store_candidate_set_tz(struct store *st, int64_t id, const char *tz);
 int store_job_find(struct store *st, const char *title, int64_t *id);
 int store_job_ensure(struct store *st, const char *title, int64_t *id);
 
+/* The form of a location that conflicts compare: lower case, spaces trimmed and
+ * runs of white space made one, so "Room  301 " and "room 301" are the same room. */
+void store_location_key(const char *loc, char *key, size_t len);
+
 /* Interviews. insert sets iv->id; the panel comes from iv->panel[].id. */
 int store_interview_insert(struct store *st, struct store_interview *iv);
 /* 1 found, 0 not, <0 error; loads panel, and feedback when WITH_FEEDBACK. */
@@ -182,7 +186,8 @@ int store_interview_conflicts(struct store *st, int64_t start, int64_t end, int6
 /* The newest interview of CANDIDATE that was not rescheduled: 1 found, 0 none. */
 int store_interview_latest(struct store *st, int64_t candidate_id, struct store_interview *iv);
 
-/* Feedback: insert or replace the row of (interview, person). */
+/* Feedback: insert the row of (interview, person), or update it with the values
+ * given (rating 0, REC_NONE and NULL texts keep what was there). */
 int store_feedback_put(struct store *st, int64_t interview_id, int64_t person_id, int rating,
                        enum store_rec rec, const char *feedback, const char *notes,
                        const char *source, int64_t now);
