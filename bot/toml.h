@@ -2,8 +2,9 @@
  * Owns the syntax: tables ([a], [a.b]), bare and quoted keys, basic strings with
  * escapes, literal strings, integers, booleans, arrays of strings, comments. Everything
  * else (floats, dates, inline tables, arrays of tables, multi-line strings, mixed
- * arrays) is refused with "file:line:col: what is wrong". Knows nothing of which keys
- * mean what: bot/cfg.c does. */
+ * arrays) is refused with "file:line:col: what is wrong" (columns count characters).
+ * Limits: files of at most 1 MiB, tables nested at most 64 deep, 64-bit integers, no
+ * \u0000 in strings. Knows nothing of which keys mean what: bot/cfg.c does. */
 #ifndef INTERVIEWD_TOML_H
 #define INTERVIEWD_TOML_H
 
@@ -36,7 +37,9 @@ struct toml_value {
  * table (caller frees with toml_free), or NULL with "FILENAME:LINE:COL: reason" in ERR. */
 struct toml_value *toml_parse(const char *text, const char *filename, char *err, size_t errlen);
 
-/* Reads and parses a whole file; NULL with a reason in ERR if it cannot be read. */
+/* Reads and parses a whole file; NULL with a reason in ERR if it cannot be read
+ * ("PATH: cannot open: ...", "PATH: larger than 1 MiB; ..."). Tables are located at
+ * their header (a table made implicitly by [a.b] at that header, until [a] comes). */
 struct toml_value *toml_parse_file(const char *path, char *err, size_t errlen);
 
 /* The member KEY of TABLE, or NULL. */
