@@ -15,7 +15,8 @@ LDLIBS   := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 
 SRC      := $(wildcard lib/*.c store/*.c commands/*.c mail/*.c bot/*.c)
 MIGRATE  := $(sort $(wildcard store/migrations/*.sql))
-OBJ      := $(SRC:%.c=$(BUILD)/%.o) $(BUILD)/store/migrations.o
+TEMPLATES:= $(sort $(wildcard mail/templates/*))
+OBJ      := $(SRC:%.c=$(BUILD)/%.o) $(BUILD)/store/migrations.o $(BUILD)/mail/templates.o
 LIBOBJ   := $(filter-out $(BUILD)/bot/main.o,$(OBJ))
 TESTSRC  := $(wildcard tests/unit/test_*.c)
 TESTBIN  := $(TESTSRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -33,15 +34,25 @@ $(BUILD)/%.o: %.c $(wildcard */*.h)
 	@echo "  CC    $<"
 	@$(CC) $(ALLFLAGS) -c -o $@ $<
 
-# The migrations, oldest first, as C strings (store/store.c: store_migrations).
-$(BUILD)/store/migrations.c: $(MIGRATE) Makefile
+# Data files compiled in: $(call embed,NAME,FILES) writes a C array NAME of
+# {file name, contents} pairs, ending with {0, 0}.
+define embed
 	@mkdir -p $(dir $@)
-	@{ echo 'const char *const store_migrations[] = {'; \
-	  for f in $(MIGRATE); do \
+	@{ echo 'const char *const $(1)[] = {'; \
+	  for f in $(2); do \
+	    echo "\"$$(basename $$f)\","; \
 	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo ','; \
-	  done; echo '0};'; } > $@
+	  done; echo '0, 0};'; } > $@
+endef
 
-$(BUILD)/store/migrations.o: $(BUILD)/store/migrations.c
+# The migrations, oldest first (store/store.c), and the notice templates (mail/notice.c).
+$(BUILD)/store/migrations.c: $(MIGRATE) Makefile
+	$(call embed,store_migrations,$(MIGRATE))
+
+$(BUILD)/mail/templates.c: $(TEMPLATES) Makefile
+	$(call embed,mail_templates,$(TEMPLATES))
+
+$(BUILD)/%.o: $(BUILD)/%.c
 	@$(CC) $(ALLFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIBOBJ)

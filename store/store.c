@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Generated from the .sql files in store/migrations by the Makefile, oldest first, NULL-terminated. */
+/* Generated from the .sql files in store/migrations by the Makefile, oldest first:
+ * pairs of file name and SQL, ending with a NULL name. */
 extern const char *const store_migrations[];
 
 static const char *const names_type[TYPE_COUNT] = {"phone", "video", "in_person", "technical", "hr", "final"};
@@ -55,7 +56,7 @@ const char *store_error(const struct store *st) { return st->err; }
 int store_schema_version(void)
 {
 	int n = 0;
-	while (store_migrations[n])
+	while (store_migrations[2 * n])
 		n++;
 	return n;
 }
@@ -169,7 +170,7 @@ static int migrate(struct store *st, const char *path)
 		snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v + 1);
 		if (exec(st, "BEGIN IMMEDIATE") < 0)
 			return -1;
-		if (exec(st, store_migrations[v]) < 0 || exec(st, bump) < 0) {
+		if (exec(st, store_migrations[2 * v + 1]) < 0 || exec(st, bump) < 0) {
 			char why[sizeof st->err];
 			snprintf(why, sizeof why, "%s", st->err);
 			exec(st, "ROLLBACK");
