@@ -51,6 +51,8 @@ static void read_interview(sqlite3_stmt *s, struct store_interview *iv)
 	store_col_text(s, 20, iv->candidate_email, sizeof iv->candidate_email);
 	store_col_text(s, 21, iv->candidate_tz, sizeof iv->candidate_tz);
 	store_col_text(s, 22, iv->job_title, sizeof iv->job_title);
+	iv->root_id = sqlite3_column_int64(s, 23);
+	iv->sequence = sqlite3_column_int(s, 24);
 }
 
 static int load_panel(struct store *st, struct store_interview *iv)
@@ -186,6 +188,8 @@ int store_interview_insert(struct store *st, struct store_interview *iv)
 	char key[STORE_TEXT_MAX + 1];
 	store_location_key(iv->location, key, sizeof key);
 	store_bind_text(s, 14, key);
+	store_bind_id(s, 15, iv->root_id);
+	sqlite3_bind_int(s, 16, iv->sequence);
 	if (store_run(st, s, "add interview") < 0)
 		return -1;
 	iv->id = sqlite3_last_insert_rowid(st->db);
@@ -204,6 +208,7 @@ int store_interview_update(struct store *st, const struct store_interview *iv)
 	store_bind_id(s, 5, iv->started_at);
 	store_bind_id(s, 6, iv->completed_at);
 	sqlite3_bind_int64(s, 7, iv->updated_at);
+	sqlite3_bind_int(s, 8, iv->sequence);
 	return store_run(st, s, "update interview");
 }
 

@@ -9,7 +9,7 @@
 	"SELECT i.id, i.candidate_id, i.job_id, i.created_by, i.start_utc, i.created_at, i.updated_at, "   \
 	"i.started_at, i.completed_at, i.rescheduled_from, i.rescheduled_to, i.duration_min, i.round, "    \
 	"i.type, i.status, i.location, i.meeting_link, i.notes, i.cancel_reason, c.name, c.email, c.tz, " \
-	"j.title "
+	"j.title, i.root_id, i.sequence "
 #define IV_JOINS "JOIN candidates c ON c.id = i.candidate_id LEFT JOIN jobs j ON j.id = i.job_id "
 /* ?1 from, ?2 to, ?3 status list ",a,b," or NULL, ?4 candidate, ?5 person, ?6 job, ?7 limit */
 #define F_STATUS "AND (?3 IS NULL OR instr(?3, ',' || i.status || ',') > 0) "
@@ -50,12 +50,13 @@ const char *const store_sql[Q_COUNT] = {
 
 	[Q_IV_INSERT] = "INSERT INTO interviews (candidate_id, job_id, start_utc, duration_min, type, location, "
 	                "location_key, meeting_link, notes, status, round, created_by, rescheduled_from, created_at, "
-	                "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?14, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+	                "updated_at, root_id, sequence) "
+	                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?14, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?15, ?16)",
 	[Q_PANEL_INSERT] = "INSERT INTO panel (interview_id, person_id, position, start_utc, end_utc) "
 	                   "VALUES (?1, ?2, ?3, ?4, ?5)",
 	[Q_IV_GET] = IV_COLS "FROM interviews i " IV_JOINS "WHERE i.id = ?1",
 	[Q_IV_UPDATE] = "UPDATE interviews SET status = ?2, cancel_reason = ?3, rescheduled_to = ?4, "
-	                "started_at = ?5, completed_at = ?6, updated_at = ?7 WHERE id = ?1",
+	                "started_at = ?5, completed_at = ?6, updated_at = ?7, sequence = ?8 WHERE id = ?1",
 	[Q_PANEL_OF] = "SELECT pe.id, pe.handle, pe.name, pe.email, pe.tz FROM panel p "
 	               "JOIN people pe ON pe.id = p.person_id WHERE p.interview_id = ?1 ORDER BY p.position",
 	[Q_FEEDBACK_OF] = "SELECT f.person_id, pe.handle, f.rating, f.recommendation, f.feedback, f.notes, "
@@ -103,6 +104,7 @@ const char *const store_sql[Q_COUNT] = {
 	[Q_STATS_PERSON_STATUS] = "SELECT count(*) FROM panel p JOIN interviews i ON i.id = p.interview_id "
 	                          "WHERE p.person_id = ?1 AND i.status = ?2",
 
+	[Q_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[Q_AUDIT] = "INSERT INTO audit (at, actor_id, via, action, interview_id, detail) "
 	            "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[Q_INBOUND_SEEN] = "SELECT 1 FROM inbound_keys WHERE key = ?1",

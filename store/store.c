@@ -133,6 +133,22 @@ int store_lookup(struct store *st, enum store_q q, const char *key, int64_t id,
 	return rc == SQLITE_ROW;
 }
 
+static void read_text(sqlite3_stmt *s, void *out)
+{
+	char *buf = out;
+	store_col_text(s, 0, buf, 64);
+}
+
+int store_instance(struct store *st, char *buf, size_t len)
+{
+	char v[64];
+	int rc = store_lookup(st, Q_META_GET, "instance", 0, read_text, v);
+	if (rc <= 0)
+		return rc < 0 ? -1 : store_fail(st, "the database has no instance name");
+	snprintf(buf, len, "%s", v);
+	return 0;
+}
+
 static int exec(struct store *st, const char *sql)
 {
 	char *msg = NULL;

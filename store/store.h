@@ -80,6 +80,8 @@ struct store_interview {
 	int64_t id, candidate_id, job_id, created_by;
 	int64_t start, created_at, updated_at, started_at, completed_at;
 	int64_t rescheduled_from, rescheduled_to;
+	int64_t root_id;   /* first interview of its reschedule chain; 0: this one */
+	int sequence;      /* iCalendar SEQUENCE of the chain's event as of this row */
 	int duration, round;
 	enum store_type type;
 	enum store_status status;
@@ -161,7 +163,8 @@ int store_interview_insert(struct store *st, struct store_interview *iv);
 int store_interview_get(struct store *st, int64_t id, struct store_interview *iv, int with_feedback);
 /* Loads IV's feedback (for interviews from a list). */
 int store_interview_feedback(struct store *st, struct store_interview *iv);
-/* Writes status, cancel_reason, rescheduled_to, started_at, completed_at, updated_at. */
+/* Writes status, cancel_reason, rescheduled_to, started_at, completed_at, updated_at,
+ * sequence. */
 int store_interview_update(struct store *st, const struct store_interview *iv);
 
 struct store_filter {
@@ -200,6 +203,9 @@ struct store_stats {
 };
 int store_stats(struct store *st, int64_t person_id, int64_t day_from, int64_t day_to,
                 int64_t week_from, int64_t week_to, struct store_stats *s);
+
+/* The random name of this database (meta 'instance'), for Message-IDs and UIDs. */
+int store_instance(struct store *st, char *buf, size_t len);
 
 /* Audit log. */
 int store_audit(struct store *st, int64_t now, int64_t actor_id, const char *via, const char *action,

@@ -24,7 +24,8 @@ with its own database and mail folder. The step language:
   !~ TEXT                         the text output does not contain TEXT
   # PATH                          the JSON at PATH is absent or null
   sql QUERY => ROWS               the query's rows, cells joined by | and rows by ;
-  sqlx STATEMENT                  change the database behind the binary's back
+  sqlx STATEMENTS                  change the database behind the binary's back (sqlx @FILE:
+                                  run the SQL in FILE, relative to the repository)
   mail N                          the mail folder holds N .eml files
   mail GLOB ~ TEXT                every .eml matching GLOB contains TEXT (!~: does not)
 Lines starting with "--" are comments. Prints one line per failure and, at the end,
@@ -38,6 +39,9 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class Scenario:
@@ -162,7 +166,7 @@ class Scenario:
             self.check(self.lookup(rest) is None, line, "null", json.dumps(self.lookup(rest)))
         elif word == "sqlx":
             con = sqlite3.connect(self.db())
-            con.execute(rest)
+            con.executescript(rest if not rest.startswith("@") else open(os.path.join(REPO, rest[1:])).read())
             con.commit()
             con.close()
         elif word == "sql":
