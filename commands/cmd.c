@@ -22,9 +22,10 @@ struct spec {
 
 #define PLAN_OPTS "when duration type with location link notes force"
 static const struct spec specs[] = {
-	{"schedule", cmd_schedule, "candidate job round " PLAN_OPTS, 1, WHO_RECRUITER, "schedule interviews"},
+	{"schedule", cmd_schedule, "candidate candidate_tz job round " PLAN_OPTS, 1, WHO_RECRUITER,
+	 "schedule interviews"},
 	{"reschedule", cmd_reschedule, "reason " PLAN_OPTS, 1, WHO_RECRUITER, "reschedule interviews"},
-	{"next", cmd_next, "job " PLAN_OPTS, 1, WHO_RECRUITER, "schedule interviews"},
+	{"next", cmd_next, "candidate_tz job " PLAN_OPTS, 1, WHO_RECRUITER, "schedule interviews"},
 	{"cancel", cmd_cancel, "reason", 1, WHO_RECRUITER, "cancel interviews"},
 	{"start", cmd_start, "", 1, WHO_PANEL, "start interviews"},
 	{"complete", cmd_complete, "rating recommendation feedback notes", 1, WHO_PANEL, "complete interviews"},

@@ -11,6 +11,7 @@ struct usage {
 static const struct usage usages[] = {
 	{"schedule",
 	 "schedule candidate:\"Jane Doe <jane@example.com>\" when:\"2031-03-10 14:00\" [job:\"Data Scientist\"]\n"
+	 "         [candidate_tz:Europe/Paris]\n"
 	 "         [duration:60m] [type:phone|video|in_person|technical|hr|final] [with:alice,bob]\n"
 	 "         [location:\"Room 301\"] [link:https://meet.example.com/abc] [round:1] [notes:\"...\"] [force:yes]\n"
 	 "  when: takes 2031-03-10 14:00, tomorrow 2pm, mon 10:30, next friday 9am, in 2 days 15:00, oct 20 14:00\n"
@@ -36,6 +37,7 @@ static const struct usage usages[] = {
 	{"candidate", "candidate jane@example.com\n  every round of a candidate (by email or a part of the name)."},
 	{"next",
 	 "next jane@example.com when:\"...\" [job:] [type:] [duration:] [with:] [location:] [link:] [notes:] [force:yes]\n"
+	 "     [candidate_tz:Europe/Paris]\n"
 	 "  schedules the next round: round + 1, with the job, type, duration and panel of the last one."},
 	{"stats", "stats\n  interviews today, this week, completed and cancelled."},
 	{"tz", "tz [Europe/Berlin]\n  shows or sets your time zone (an IANA name)."},

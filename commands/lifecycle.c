@@ -97,6 +97,7 @@ int cmd_cancel(struct cmd_ctx *c)
 		cmd_bad(c, "a reason is required: cancel #%lld reason:\"candidate withdrew\"", (long long)iv.id);
 	else if (cmd_check_text(c, "reason", reason, STORE_TEXT_MAX) == 0) {
 		str_copy(iv.cancel_reason, sizeof iv.cancel_reason, reason);
+		iv.sequence++; /* the calendar event changes: a CANCEL */
 		if (cmd_transition(c, &iv, ST_CANCELLED) == 0 && cmd_audit(c, "cancel", iv.id, "%s", reason) == 0 &&
 		    cmd_notify(c, "cancelled", &iv, NULL) == 0)
 			rc = reply_with(c, &iv, "Cancelled");

@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One email: KIND about IV to one person, with the calendar SEQUENCE the event has
+ * now (taken here, at the event, since the mail is composed later). */
 static int queue(struct cmd_ctx *c, const char *kind, const char *role, const char *email, const char *name,
-                 const char *tz, const struct store_interview *iv, const struct store_interview *old)
+                 const char *tz, const struct store_interview *iv, const struct store_interview *old, int sequence)
 {
 	if (!email[0])
 		return 0;
@@ -17,6 +19,7 @@ static int queue(struct cmd_ctx *c, const char *kind, const char *role, const ch
 	cJSON_AddStringToObject(p, "name", name);
 	cJSON_AddStringToObject(p, "tz", tz[0] ? tz : c->set->default_tz);
 	cJSON_AddNumberToObject(p, "interview", (double)iv->id);
+	cJSON_AddNumberToObject(p, "sequence", sequence);
 	if (old)
 		cJSON_AddNumberToObject(p, "previous", (double)old->id);
 	char *json = cJSON_PrintUnformatted(p);
@@ -39,17 +42,18 @@ static int in_panel(const struct store_interview *iv, int64_t id)
 int cmd_notify(struct cmd_ctx *c, const char *kind, const struct store_interview *iv,
                const struct store_interview *old)
 {
-	if (queue(c, kind, "candidate", iv->candidate_email, iv->candidate_name, iv->candidate_tz, iv, old) < 0)
+	int seq = iv->sequence;
+	if (queue(c, kind, "candidate", iv->candidate_email, iv->candidate_name, iv->candidate_tz, iv, old, seq) < 0)
 		return -1;
 	for (int i = 0; i < iv->npanel; i++) {
 		const struct store_panelist *p = &iv->panel[i];
 		const char *k = old && !in_panel(old, p->id) ? "scheduled" : kind;
-		if (queue(c, k, "panel", p->email, p->name, p->tz, iv, old) < 0)
+		if (queue(c, k, "panel", p->email, p->name, p->tz, iv, old, seq) < 0)
 			return -1;
 	}
 	for (int i = 0; old && i < old->npanel; i++) {
 		const struct store_panelist *p = &old->panel[i];
-		if (!in_panel(iv, p->id) && queue(c, "removed", "panel", p->email, p->name, p->tz, old, NULL) < 0)
+		if (!in_panel(iv, p->id) && queue(c, "removed", "panel", p->email, p->name, p->tz, old, NULL, seq) < 0)
 			return -1;
 	}
 	return 0;

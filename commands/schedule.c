@@ -3,6 +3,7 @@
 #include "commands/internal.h"
 #include "commands/when.h"
 #include "lib/str.h"
+#include "lib/tz.h"
 #include "lib/tzfmt.h"
 
 #include <ctype.h>
@@ -283,6 +284,20 @@ static int schedule_candidate(struct cmd_ctx *c, const char *v, struct store_can
 	return rc ? 0 : new_candidate(c, name, email, cand);
 }
 
+/* candidate_tz: the zone the candidate reads their emails in, kept with the candidate. */
+static int read_candidate_tz(struct cmd_ctx *c, struct store_candidate *cand)
+{
+	const char *zone = cmd_opt(c->args, "candidate_tz");
+	if (!zone)
+		return 0;
+	if (!tz_valid(zone))
+		return cmd_bad(c, "candidate_tz: unknown time zone \"%s\"; use an IANA name such as Europe/Paris", zone);
+	if (store_candidate_set_tz(c->st, cand->id, zone) < 0)
+		return cmd_store_fail(c);
+	str_copy(cand->tz, sizeof cand->tz, zone);
+	return 0;
+}
+
 static int read_job(struct cmd_ctx *c, struct store_interview *iv)
 {
 	const char *job = cmd_opt(c->args, "job");
@@ -328,7 +343,8 @@ int cmd_schedule(struct cmd_ctx *c)
 	iv.duration = c->set->default_duration;
 	iv.type = c->set->default_type;
 	iv.round = 1;
-	if (no_words(c) < 0 || schedule_candidate(c, cmd_opt(c->args, "candidate"), &cand) < 0)
+	if (no_words(c) < 0 || schedule_candidate(c, cmd_opt(c->args, "candidate"), &cand) < 0 ||
+	    read_candidate_tz(c, &cand) < 0)
 		return -1;
 	iv.candidate_id = cand.id;
 	str_copy(iv.candidate_name, sizeof iv.candidate_name, cand.name);
@@ -352,6 +368,8 @@ int cmd_reschedule(struct cmd_ctx *c)
 	}
 	iv = old;
 	iv.id = 0;
+	iv.root_id = old.root_id ? old.root_id : old.id; /* one calendar event for the chain */
+	iv.sequence = old.sequence + 1;
 	iv.cancel_reason[0] = 0;
 	iv.started_at = iv.completed_at = iv.rescheduled_to = 0;
 	int rc = -1;
@@ -379,7 +397,7 @@ int cmd_next(struct cmd_ctx *c)
 	char who[512] = "", forced[512] = "";
 	for (int i = 0; i < c->args->npos; i++)
 		snprintf(who + strlen(who), sizeof who - strlen(who), "%s%s", i ? " " : "", c->args->pos[i]);
-	if (cmd_find_candidate(c, who, &cand) < 0)
+	if (cmd_find_candidate(c, who, &cand) < 0 || read_candidate_tz(c, &cand) < 0)
 		return -1;
 	int rc = store_interview_latest(c->st, cand.id, &iv);
 	if (rc < 0)
@@ -388,6 +406,7 @@ int cmd_next(struct cmd_ctx *c)
 		return cmd_fail(c, "%s has no interviews yet; use schedule for the first round", cand.name);
 	store_interview_clear(&iv);
 	iv.round++;
+	iv.root_id = iv.sequence = 0;
 	iv.id = iv.rescheduled_from = iv.rescheduled_to = iv.started_at = iv.completed_at = 0;
 	iv.location[0] = iv.link[0] = iv.notes[0] = iv.cancel_reason[0] = 0;
 	if (read_job(c, &iv) < 0 || plan_and_check(c, &iv, 0, forced, sizeof forced) < 0 ||

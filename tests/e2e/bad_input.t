@@ -389,7 +389,7 @@ sql SELECT count(*) FROM candidates => 3
 >! next jane when:"2031-03-20 14:00" type:zoom
 ~ error type: must be phone
 >! next jane when:"2031-03-20 14:00" candidate:jane
-= error next does not take candidate:
+= error next does not take candidate: (did you mean candidate_tz:?)
 
 -- stats, tz, help
 >! stats foo
