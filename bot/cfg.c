@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum kind { K_STRING, K_INT, K_ZONE, K_TYPE, K_ROLE, K_EMAIL, K_ADDRESS, K_HANDLE };
+enum kind { K_STRING, K_INT, K_ZONE, K_TYPE, K_ROLE, K_EMAIL, K_ADDRESS, K_HANDLE, K_TLS };
 
 struct key {
 	const char *name;
@@ -32,7 +32,25 @@ static const struct key keys_general[] = {
 	S(default_type, K_TYPE),
 	{0}};
 static const struct key keys_console[] = {KEY("as", console_as, K_HANDLE), {0}};
-static const struct key keys_mail[] = {KEY("from", mail_from, K_ADDRESS), KEY("outbox_dir", mail_dir, K_STRING), {0}};
+#define INT(name, field, lo, hi) {name, K_INT, offsetof(struct cfg, field), sizeof(long long), lo, hi, 0}
+static const struct key keys_mail[] = {
+	KEY("from", mail_from, K_ADDRESS),
+	KEY("reply_to", mail_reply_to, K_ADDRESS),
+	KEY("outbox_dir", mail_dir, K_STRING),
+	KEY("templates_dir", mail_templates, K_STRING),
+	INT("retry_after", mail_retry_after, 1, 86400),
+	INT("retry_max", mail_retry_max, 1, 86400),
+	INT("give_up_after", mail_give_up_after, 60, 30 * 86400),
+	{0}};
+static const struct key keys_smtp[] = {
+	KEY("host", smtp_host, K_STRING),
+	INT("port", smtp_port, 0, 65535),
+	KEY("tls", smtp_tls, K_TLS),
+	KEY("user", smtp_user, K_STRING),
+	{"password", K_STRING, offsetof(struct cfg, smtp_password), sizeof(((struct cfg *)0)->smtp_password), 0, 0, 1},
+	KEY("ca_file", smtp_ca_file, K_STRING),
+	INT("timeout", smtp_timeout, 1, 600),
+	{0}};
 static const struct key keys_person[] = {P(name, K_STRING),     P(email, K_EMAIL),     P(role, K_ROLE),
                                          P(timezone, K_ZONE),   P(slack_id, K_STRING), P(matrix_id, K_STRING),
                                          {0}};
@@ -42,7 +60,8 @@ struct section {
 	const struct key *keys;
 };
 static const struct section sections[] = {
-	{"store", keys_store}, {"general", keys_general}, {"console", keys_console}, {"mail", keys_mail}, {0}};
+	{"store", keys_store}, {"general", keys_general}, {"console", keys_console},
+	{"mail", keys_mail},   {"smtp", keys_smtp},       {0}};
 
 void cfg_defaults(struct cfg *cfg)
 {
@@ -53,6 +72,11 @@ void cfg_defaults(struct cfg *cfg)
 	str_copy(cfg->default_type, sizeof cfg->default_type, "video");
 	str_copy(cfg->mail_from, sizeof cfg->mail_from, "interviewd <interviewd@localhost>");
 	str_copy(cfg->mail_dir, sizeof cfg->mail_dir, "interviewd-mail");
+	cfg->mail_retry_after = 60;
+	cfg->mail_retry_max = 3600;
+	cfg->mail_give_up_after = 2 * 86400;
+	str_copy(cfg->smtp_tls, sizeof cfg->smtp_tls, "starttls");
+	cfg->smtp_timeout = 30;
 }
 
 void cfg_free(struct cfg *cfg)
@@ -112,6 +136,11 @@ static const char *check_string(enum kind kind, const char *v)
 	case K_EMAIL: return str_is_email(v) ? NULL : "is not an email address";
 	case K_ADDRESS: return valid_address(v) ? NULL : "is not an address (write \"Name <name@example.com>\" or \"name@example.com\")";
 	case K_HANDLE: return valid_handle(v) ? NULL : "is not a handle (letters, digits, '.', '_' or '-', at most 32)";
+	case K_TLS:
+		return strcmp(v, "starttls") == 0 || strcmp(v, "optional") == 0 || strcmp(v, "implicit") == 0 ||
+		               strcmp(v, "off") == 0
+		           ? NULL
+		           : "is not a TLS mode (starttls, optional, implicit or off)";
 	default: return str_has_control(v) ? "holds control characters" : NULL;
 	}
 }

@@ -33,6 +33,16 @@ struct cfg {
 	int console_as_line, console_as_col;
 	char mail_from[STORE_NAME_MAX + STORE_EMAIL_MAX + 4]; /* [mail] from */
 	char mail_dir[CFG_PATH_MAX];    /* [mail] outbox_dir: .eml files until SMTP is set */
+	char mail_reply_to[STORE_NAME_MAX + STORE_EMAIL_MAX + 4]; /* [mail] reply_to */
+	char mail_templates[CFG_PATH_MAX]; /* [mail] templates_dir */
+	long long mail_retry_after, mail_retry_max, mail_give_up_after; /* seconds */
+	char smtp_host[256];            /* [smtp] host: empty = no SMTP, the folder */
+	long long smtp_port;
+	char smtp_tls[16];              /* starttls, optional, implicit, off */
+	char smtp_user[256];
+	char smtp_password[256];        /* secret */
+	char smtp_ca_file[CFG_PATH_MAX];
+	long long smtp_timeout;
 	struct cfg_person *people;
 	int npeople;
 };

@@ -2,7 +2,9 @@
 #include "bot/console.h"
 #include "bot/render.h"
 #include "lib/clock.h"
-#include "mail/outbox.h"
+#include "bot/sender.h"
+
+#include <cjson/cJSON.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -41,18 +43,32 @@ static int run_line(struct app *app, const struct console_opts *o, int64_t perso
 	return 0;
 }
 
-static void drain_mail(struct app *app, const struct console_opts *o, FILE *out)
+/* Chat messages for the person at the console (a notice that could not be delivered,
+ * later reminders): printed, then marked sent. */
+static void show_chat(struct app *app, const struct store_person *me, const struct console_opts *o, FILE *out)
 {
-	struct mail_settings ms = {app->cfg.mail_from, app->cfg.mail_dir};
-	char err[512];
+	struct store_outbox_row row;
+	char err[256];
 	time_t now;
 	if (clock_now(&now, err, sizeof err) < 0)
 		return;
-	int n = mail_outbox_drain(app->st, &ms, now, err, sizeof err);
-	if (n < 0)
-		fprintf(stderr, "interviewd: part=mail %s\n", err);
-	else if (n > 0 && !o->json)
-		fprintf(out, "  mail: %d message%s written to %s/\n", n, n == 1 ? "" : "s", app->cfg.mail_dir);
+	while (store_outbox_next_to(app->st, "console", me->handle, now, &row) == 1) {
+		cJSON *j = cJSON_Parse(row.payload ? row.payload : "");
+		const cJSON *text = cJSON_GetObjectItem(j, "text");
+		if (o->json) {
+			cJSON *env = cJSON_CreateObject();
+			cJSON_AddStringToObject(env, "chat", cJSON_IsString(text) ? text->valuestring : "");
+			char *line = cJSON_PrintUnformatted(env);
+			fprintf(out, "%s\n", line ? line : "{}");
+			free(line);
+			cJSON_Delete(env);
+		} else {
+			fprintf(out, "* %s\n", cJSON_IsString(text) ? text->valuestring : "(unreadable message)");
+		}
+		cJSON_Delete(j);
+		store_outbox_sent(app->st, row.id, now);
+		store_outbox_clear(&row);
+	}
 }
 
 int console_run(struct app *app, const struct console_opts *o, FILE *in, FILE *out)
@@ -67,10 +83,15 @@ int console_run(struct app *app, const struct console_opts *o, FILE *in, FILE *o
 	if (tty)
 		fprintf(out, "interviewd console, acting as %s (%s). Type help, or quit.\n", me.handle,
 		        store_role_name(me.role));
+	struct sender mail;
+	if (sender_start(&mail, &app->cfg, err, sizeof err) < 0) {
+		fprintf(stderr, "interviewd: %s\n", err);
+		return 1;
+	}
 	char *line = NULL;
 	size_t cap = 0;
 	int rc = 0;
-	drain_mail(app, o, out);
+	show_chat(app, &me, o, out);
 	for (;;) {
 		if (tty)
 			fputs("interview> ", out), fflush(out);
@@ -86,9 +107,12 @@ int console_run(struct app *app, const struct console_opts *o, FILE *in, FILE *o
 			rc = 1;
 			break;
 		}
-		drain_mail(app, o, out);
+		sender_wake(&mail);
+		show_chat(app, &me, o, out);
 		fflush(out);
 	}
 	free(line);
+	sender_stop(&mail);
+	show_chat(app, &me, o, out);
 	return rc;
 }

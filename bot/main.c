@@ -6,6 +6,7 @@
 #include "lib/clock.h"
 #include "lib/tz.h"
 
+#include <gmime/gmime.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,7 @@ int main(int argc, char **argv)
 	const char *config = NULL;
 	int i = 1;
 	tz_init();
+	g_mime_init();
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
 			config = argv[++i];

@@ -1,265 +1,434 @@
-/* notice.c: see notice.h. Plain text UTF-8; header values from people (names) are
- * RFC 2047-encoded when they are not plain ASCII, and never carry CR or LF. */
+/* notice.c: see notice.h. Names and text from people go into headers through GMime,
+ * which encodes them (RFC 2047); control characters are turned into spaces first, so a
+ * "\r\nBcc:" in a name stays a harmless part of that name. */
 #include "mail/notice.h"
 #include "lib/str.h"
 #include "lib/tzfmt.h"
+#include "mail/ics.h"
+#include "mail/template.h"
 
 #include <cjson/cJSON.h>
-#include <stdarg.h>
+#include <gmime/gmime.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* A growing string. */
-struct buf {
-	char *s;
-	size_t len, cap;
-	int oom;
+/* Generated from mail/templates by the Makefile: pairs of file name and text. */
+extern const char *const mail_templates[];
+
+enum { T_CAND_SUBJECT, T_CAND_TXT, T_CAND_HTML, T_PANEL_SUBJECT, T_PANEL_TXT, T_PANEL_HTML, T_COUNT };
+static const char *const template_names[T_COUNT] = {"candidate.subject", "candidate.txt", "candidate.html",
+                                                    "panel.subject",     "panel.txt",     "panel.html"};
+
+struct notices {
+	char *tpl[T_COUNT];
+	char from_name[STORE_NAME_MAX + 1];
+	char from_addr[STORE_EMAIL_MAX + 1];
+	char reply_to[STORE_NAME_MAX + STORE_EMAIL_MAX + 4];
+	char domain[STORE_EMAIL_MAX + 1];
 };
 
-__attribute__((format(printf, 2, 3))) static void put(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	for (;;) {
-		va_start(ap, fmt);
-		int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0 || b->oom)
-			return;
-		if (b->s && b->len + (size_t)n < b->cap) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t cap = (b->cap + (size_t)n + 1) * 2;
-		char *s = realloc(b->s, cap);
-		if (!s) {
-			b->oom = 1;
-			return;
-		}
-		b->s = s;
-		b->cap = cap;
-	}
-}
-
-static int ascii(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s >= 0x7f || (unsigned char)*s < 0x20)
-			return 0;
-	return 1;
-}
-
-/* RFC 2047 B-encoding in words of at most 45 input bytes, never splitting a UTF-8
- * sequence; ASCII text is written as it is. */
-static void encoded(struct buf *b, const char *s)
-{
-	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	if (ascii(s)) {
-		put(b, "%s", s);
-		return;
-	}
-	size_t n = strlen(s);
-	for (size_t at = 0; at < n;) {
-		size_t take = n - at < 45 ? n - at : 45;
-		while (at + take < n && ((unsigned char)s[at + take] & 0xc0) == 0x80)
-			take--;
-		put(b, "%s=?UTF-8?B?", at ? "\r\n " : "");
-		for (size_t i = 0; i < take; i += 3) {
-			unsigned v = (unsigned char)s[at + i] << 16;
-			if (i + 1 < take)
-				v |= (unsigned char)s[at + i + 1] << 8;
-			if (i + 2 < take)
-				v |= (unsigned char)s[at + i + 2];
-			put(b, "%c%c%c%c", b64[v >> 18 & 63], b64[v >> 12 & 63], i + 1 < take ? b64[v >> 6 & 63] : '=',
-			    i + 2 < take ? b64[v & 63] : '=');
-		}
-		put(b, "?=");
-		at += take;
-	}
-}
-
-/* A display name as a header phrase: quoted if ASCII with specials, else encoded. */
-static void phrase(struct buf *b, const char *name)
-{
-	if (!ascii(name)) {
-		encoded(b, name);
-		return;
-	}
-	put(b, "\"");
-	for (; *name; name++)
-		put(b, "%s%c", *name == '"' || *name == '\\' ? "\\" : "", *name);
-	put(b, "\"");
-}
-
-static void address(struct buf *b, const char *name, const char *email)
-{
-	if (name && *name) {
-		phrase(b, name);
-		put(b, " ");
-	}
-	put(b, "<%s>", email);
-}
-
-struct notice {
-	const char *event, *role, *name, *tz;
-	int64_t previous;
-	struct store_interview iv, old;
+/* The variables every template may use; their values are set per message. */
+enum {
+	V_NAME, V_CANDIDATE, V_JOB, V_WHEN, V_DAY, V_ZONE, V_WAS, V_DURATION, V_TYPE, V_ROUND, V_LOCATION,
+	V_LINK, V_PANEL, V_NOTES, V_REASON, V_ID, V_ORGANIZER, V_SCHEDULED, V_RESCHEDULED, V_CANCELLED,
+	V_REMOVED, V_COUNT
 };
+static const char *const var_names[V_COUNT] = {
+	"name",  "candidate", "job",   "when",  "day",    "zone",      "was",       "duration",    "type_label",
+	"round", "location",  "link",  "panel", "notes",  "reason",    "id",        "organizer",   "scheduled",
+	"rescheduled", "cancelled", "removed"};
 
-/* The domain of the sender's address, for Message-IDs. */
-static void domain_of(const char *from, char *buf, size_t len)
+void notice_address(const char *from, char *buf, size_t len)
 {
-	const char *at = strrchr(from, '@');
-	snprintf(buf, len, "%.*s", at ? (int)strcspn(at + 1, ">") : 9, at ? at + 1 : "localhost");
-}
-
-/* The first interview of a chain of reschedules: every mail about it threads there. */
-static int64_t thread_root(struct store *st, const struct store_interview *iv)
-{
-	int64_t root = iv->id, from = iv->rescheduled_from;
-	struct store_interview prev;
-	for (int i = 0; from && i < 100; i++) {
-		root = from;
-		if (store_interview_get(st, from, &prev, 0) <= 0)
-			break;
-		from = prev.rescheduled_from;
-	}
-	return root;
-}
-
-static void subject(struct buf *b, const struct notice *n, const char *when)
-{
-	char s[1200];
-	const char *who = n->iv.candidate_name, *job = n->iv.job_title;
-	int cand = strcmp(n->role, "candidate") == 0;
-	const char *what = strcmp(n->event, "scheduled") == 0     ? "scheduled"
-	                   : strcmp(n->event, "rescheduled") == 0 ? "moved"
-	                   : strcmp(n->event, "cancelled") == 0   ? "cancelled"
-	                                                          : "no longer on your calendar";
-	if (cand)
-		snprintf(s, sizeof s, "Your interview%s%s on %s: %s", *job ? " for " : "", job, when, what);
-	else
-		snprintf(s, sizeof s, "Interview %s: %s%s%s, %s", what, who, *job ? " - " : "", job, when);
-	put(b, "Subject: ");
-	encoded(b, s);
-	put(b, "\r\n");
-}
-
-static void headers(struct buf *b, const struct store_outbox_row *row, const struct notice *n, const char *from,
-                    time_t now, const char *when, int64_t root)
-{
-	char date[64], domain[256];
-	domain_of(from, domain, sizeof domain);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
 	const char *lt = strrchr(from, '<');
-	put(b, "From: ");
-	if (lt) {
-		char name[256];
-		size_t k = (size_t)(lt - from) < sizeof name ? (size_t)(lt - from) : sizeof name - 1;
-		memcpy(name, from, k);
-		while (k && name[k - 1] == ' ')
-			k--;
-		name[k] = 0;
-		if (k) {
-			phrase(b, name);
-			put(b, " ");
+	if (!lt) {
+		snprintf(buf, len, "%s", from);
+		return;
+	}
+	snprintf(buf, len, "%.*s", (int)strcspn(lt + 1, ">"), lt + 1);
+}
+
+static void split_from(struct notices *n, const char *from)
+{
+	const char *lt = strrchr(from, '<');
+	size_t k = lt ? (size_t)(lt - from) : 0;
+	while (k && from[k - 1] == ' ')
+		k--;
+	snprintf(n->from_name, sizeof n->from_name, "%.*s", (int)k, from);
+	if (n->from_name[0] == '"' && k > 1 && n->from_name[k - 1] == '"')
+		snprintf(n->from_name, sizeof n->from_name, "%.*s", (int)k - 2, from + 1);
+	notice_address(from, n->from_addr, sizeof n->from_addr);
+	const char *at = strrchr(n->from_addr, '@');
+	snprintf(n->domain, sizeof n->domain, "%s", at ? at + 1 : "localhost");
+}
+
+static const char *builtin(const char *name)
+{
+	for (int i = 0; mail_templates[2 * i]; i++)
+		if (strcmp(mail_templates[2 * i], name) == 0)
+			return mail_templates[2 * i + 1];
+	return NULL;
+}
+
+/* The template NAME from DIR if the file is there, else the built-in one. */
+static char *load_template(const char *dir, const char *name, char *err, size_t errlen)
+{
+	char path[1200];
+	if (!dir || !*dir)
+		return strdup(builtin(name));
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return strdup(builtin(name));
+	char *text = calloc(1, 65537);
+	size_t n = text ? fread(text, 1, 65536, f) : 0;
+	int big = text && fgetc(f) != EOF;
+	fclose(f);
+	if (!text || big || !str_is_utf8(text)) {
+		snprintf(err, errlen, "%s: %s", path, !text ? "out of memory" : big ? "larger than 64 KiB" : "not UTF-8");
+		free(text);
+		return NULL;
+	}
+	text[n] = 0;
+	return text;
+}
+
+/* Fills each template once with every value set, so unknown names fail now. */
+static int check_templates(struct notices *n, const char *dir, char *err, size_t errlen)
+{
+	struct tpl_var vars[V_COUNT];
+	char why[256];
+	for (int i = 0; i < V_COUNT; i++)
+		vars[i] = (struct tpl_var){var_names[i], "x"};
+	for (int t = 0; t < T_COUNT; t++) {
+		char *out = tpl_render(n->tpl[t], vars, V_COUNT, 0, why, sizeof why);
+		if (!out) {
+			snprintf(err, errlen, "template %s%s%s: %s", dir && *dir ? dir : "", dir && *dir ? "/" : "",
+			         template_names[t], why);
+			return -1;
 		}
-		put(b, "%s\r\n", lt);
-	} else {
-		put(b, "<%s>\r\n", from);
+		free(out);
 	}
-	put(b, "To: ");
-	address(b, n->name, row->recipient);
-	put(b, "\r\nDate: %s\r\n", date);
-	put(b, "Message-ID: <outbox-%lld@%s>\r\n", (long long)row->id, domain);
-	put(b, "References: <interview-%lld@%s>\r\n", (long long)root, domain);
-	subject(b, n, when);
-	put(b, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n");
-	put(b, "Auto-Submitted: auto-generated\r\nX-Interviewd-Interview: %lld\r\n\r\n", (long long)n->iv.id);
-}
-
-static void field(struct buf *b, const char *label, const char *value)
-{
-	if (value && *value)
-		put(b, "%-10s %s\r\n", label, value);
-}
-
-static void body(struct buf *b, const struct notice *n, const char *when)
-{
-	const struct store_interview *iv = &n->iv;
-	int panel = strcmp(n->role, "panel") == 0;
-	char line[1200], team[800] = "";
-	put(b, "Hello %s,\r\n\r\n", n->name);
-	if (strcmp(n->event, "removed") == 0)
-		put(b, "You are no longer on the panel of this interview; it has left your calendar.\r\n\r\n");
-	else if (panel)
-		put(b, "The interview with %s is %s.\r\n\r\n", iv->candidate_name,
-		    strcmp(n->event, "rescheduled") == 0 ? "moved" : n->event);
-	else
-		put(b, "Your interview%s%s is %s.\r\n\r\n", iv->job_title[0] ? " for " : "", iv->job_title,
-		    strcmp(n->event, "rescheduled") == 0 ? "moved to a new time" : n->event);
-	field(b, "When:", when);
-	snprintf(line, sizeof line, "%s, round %d, %d minutes", store_type_name(iv->type), iv->round, iv->duration);
-	field(b, "Type:", line);
-	field(b, "Where:", iv->location);
-	field(b, "Link:", iv->link);
-	for (int i = 0; i < iv->npanel; i++)
-		snprintf(team + strlen(team), sizeof team - strlen(team), "%s%s", i ? ", " : "", iv->panel[i].name);
-	field(b, "Panel:", team);
-	if (panel) {
-		field(b, "Candidate:", iv->candidate_name);
-		field(b, "Notes:", iv->notes);
-		field(b, "Reason:", strcmp(n->event, "cancelled") == 0 ? iv->cancel_reason : NULL);
-	}
-	if (n->old.id) {
-		char was[64];
-		field(b, "Was:", tzfmt(n->tz, n->old.start, TZF_DAY_TIME, was, sizeof was));
-	}
-	put(b, "\r\nInterview #%lld. This message was sent by interviewd.\r\n", (long long)iv->id);
-}
-
-static int read_payload(const char *json, struct notice *n, cJSON **root)
-{
-	*root = cJSON_Parse(json ? json : "");
-	const cJSON *ev = cJSON_GetObjectItem(*root, "event"), *role = cJSON_GetObjectItem(*root, "role");
-	const cJSON *name = cJSON_GetObjectItem(*root, "name"), *tz = cJSON_GetObjectItem(*root, "tz");
-	const cJSON *prev = cJSON_GetObjectItem(*root, "previous");
-	if (!cJSON_IsString(ev) || !cJSON_IsString(role) || !cJSON_IsString(name) || !cJSON_IsString(tz))
-		return -1;
-	n->event = ev->valuestring;
-	n->role = role->valuestring;
-	n->name = name->valuestring;
-	n->tz = tz->valuestring;
-	n->previous = cJSON_IsNumber(prev) ? (int64_t)prev->valuedouble : 0;
 	return 0;
 }
 
-char *notice_compose(struct store *st, const struct store_outbox_row *row, const char *from, time_t now,
-                     char *err, size_t errlen)
+struct notices *notice_new(const struct notice_settings *ns, char *err, size_t errlen)
 {
-	struct notice n = {0};
-	struct buf b = {0};
-	cJSON *root;
-	char when[160], day[64], end[16];
-	if (read_payload(row->payload, &n, &root) < 0) {
-		snprintf(err, errlen, "outbox row %lld has an unreadable payload", (long long)row->id);
-	} else if (store_interview_get(st, row->interview_id, &n.iv, 0) <= 0 ||
-	           (n.previous && store_interview_get(st, n.previous, &n.old, 0) <= 0)) {
-		snprintf(err, errlen, "outbox row %lld: interview #%lld cannot be read", (long long)row->id,
-		         (long long)row->interview_id);
-	} else {
-		snprintf(when, sizeof when, "%s-%s (%s)", tzfmt(n.tz, n.iv.start, TZF_DAY_TIME, day, sizeof day),
-		         tzfmt(n.tz, n.iv.start + n.iv.duration * 60, TZF_TIME, end, sizeof end), n.tz);
-		headers(&b, row, &n, from, now, when, thread_root(st, &n.iv));
-		body(&b, &n, when);
-	}
-	cJSON_Delete(root);
-	if (b.oom) {
+	struct notices *n = calloc(1, sizeof *n);
+	if (!n) {
 		snprintf(err, errlen, "out of memory");
-		free(b.s);
 		return NULL;
 	}
-	return b.s;
+	split_from(n, ns->from);
+	snprintf(n->reply_to, sizeof n->reply_to, "%s", ns->reply_to ? ns->reply_to : "");
+	for (int t = 0; t < T_COUNT; t++)
+		if (!(n->tpl[t] = load_template(ns->templates_dir, template_names[t], err, errlen))) {
+			notice_free(n);
+			return NULL;
+		}
+	if (check_templates(n, ns->templates_dir, err, errlen) < 0) {
+		notice_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+void notice_free(struct notices *n)
+{
+	if (!n)
+		return;
+	for (int t = 0; t < T_COUNT; t++)
+		free(n->tpl[t]);
+	free(n);
+}
+
+/* What the payload of an outbox row says (commands/notify.c writes it). */
+struct event {
+	const char *kind, *role, *name, *tz;
+	int64_t previous;
+	int sequence;
+	int candidate; /* the recipient is the candidate */
+	struct store_interview iv, old;
+};
+
+static int read_payload(const char *json, struct event *e, cJSON **root)
+{
+	*root = cJSON_Parse(json ? json : "");
+	const cJSON *kind = cJSON_GetObjectItem(*root, "event"), *role = cJSON_GetObjectItem(*root, "role");
+	const cJSON *name = cJSON_GetObjectItem(*root, "name"), *tz = cJSON_GetObjectItem(*root, "tz");
+	const cJSON *prev = cJSON_GetObjectItem(*root, "previous"), *seq = cJSON_GetObjectItem(*root, "sequence");
+	if (!cJSON_IsString(kind) || !cJSON_IsString(role) || !cJSON_IsString(name) || !cJSON_IsString(tz))
+		return -1;
+	e->kind = kind->valuestring;
+	e->role = role->valuestring;
+	e->name = name->valuestring;
+	e->tz = tz->valuestring;
+	e->previous = cJSON_IsNumber(prev) ? (int64_t)prev->valuedouble : 0;
+	e->sequence = cJSON_IsNumber(seq) ? seq->valueint : 0;
+	e->candidate = strcmp(e->role, "candidate") == 0;
+	return 0;
+}
+
+static const char *type_label(enum store_type t)
+{
+	static const char *const labels[TYPE_COUNT] = {"phone call", "video call", "in person", "technical interview",
+	                                               "HR interview", "final interview"};
+	return labels[t];
+}
+
+/* Text values for one message; buffers live in the caller's struct texts. */
+struct texts {
+	char when[160], day[64], was[64], duration[16], round[16], panel[2200], id[24];
+};
+
+static void fill_vars(const struct notices *n, const struct event *e, struct texts *t, struct tpl_var *v)
+{
+	const struct store_interview *iv = &e->iv;
+	char end[16];
+	snprintf(t->when, sizeof t->when, "%s-%s", tzfmt(e->tz, iv->start, TZF_DAY_TIME, t->day, sizeof t->day),
+	         tzfmt(e->tz, iv->start + iv->duration * 60, TZF_TIME, end, sizeof end));
+	tzfmt(e->tz, iv->start, TZF_DAY, t->day, sizeof t->day);
+	t->was[0] = 0;
+	if (e->old.id)
+		tzfmt(e->tz, e->old.start, TZF_DAY_TIME, t->was, sizeof t->was);
+	snprintf(t->duration, sizeof t->duration, "%d", iv->duration);
+	snprintf(t->round, sizeof t->round, "%d", iv->round);
+	snprintf(t->id, sizeof t->id, "#%lld", (long long)iv->id);
+	t->panel[0] = 0;
+	for (int i = 0; i < iv->npanel; i++)
+		snprintf(t->panel + strlen(t->panel), sizeof t->panel - strlen(t->panel), "%s%s", i ? ", " : "",
+		         iv->panel[i].name);
+	const char *values[V_COUNT] = {
+		e->name, iv->candidate_name, iv->job_title, t->when, t->day, e->tz, t->was, t->duration,
+		type_label(iv->type), t->round, iv->location, iv->link, t->panel,
+		e->candidate ? NULL : iv->notes, e->candidate ? NULL : iv->cancel_reason, t->id,
+		n->from_name[0] ? n->from_name : n->from_addr,
+		strcmp(e->kind, "scheduled") == 0 ? "1" : NULL, strcmp(e->kind, "rescheduled") == 0 ? "1" : NULL,
+		strcmp(e->kind, "cancelled") == 0 ? "1" : NULL, strcmp(e->kind, "removed") == 0 ? "1" : NULL};
+	for (int i = 0; i < V_COUNT; i++)
+		v[i] = (struct tpl_var){var_names[i], values[i]};
+}
+
+/* Control characters (CR, LF, TAB...) in text bound for a header become spaces. */
+static void header_safe(const char *in, char *out, size_t len)
+{
+	size_t n = 0;
+	for (; *in && n + 1 < len; in++)
+		out[n++] = (unsigned char)*in < 0x20 || *in == 0x7f ? ' ' : *in;
+	out[n] = 0;
+}
+
+/* The calendar object: the candidate sees themself as the attendee; the panel sees the
+ * whole panel and the candidate. A removed panelist gets a CANCEL. */
+static char *invite(const struct notices *n, const struct event *e, const char *uid, time_t now,
+                    const char *description)
+{
+	const struct store_interview *iv = &e->iv;
+	struct ics_person who[STORE_PANEL_MAX + 1];
+	int count = 0;
+	char summary[800];
+	who[count++] = (struct ics_person){iv->candidate_name, iv->candidate_email};
+	for (int i = 0; !e->candidate && i < iv->npanel; i++)
+		if (iv->panel[i].email[0])
+			who[count++] = (struct ics_person){iv->panel[i].name, iv->panel[i].email};
+	if (e->candidate)
+		snprintf(summary, sizeof summary, "Interview%s%s", iv->job_title[0] ? ": " : "", iv->job_title);
+	else
+		snprintf(summary, sizeof summary, "Interview: %s%s%s%s, round %d", iv->candidate_name,
+		         iv->job_title[0] ? " (" : "", iv->job_title, iv->job_title[0] ? ")" : "", iv->round);
+	int cancel = strcmp(e->kind, "cancelled") == 0 || strcmp(e->kind, "removed") == 0;
+	struct ics_invite inv = {cancel, uid, e->sequence, now, iv->start, iv->start + iv->duration * 60, summary,
+	                         iv->location, description, {n->from_name, n->from_addr}, who, count};
+	return ics_build(&inv);
+}
+
+static void describe(const struct event *e, const char *panel, char *buf, size_t len)
+{
+	const struct store_interview *iv = &e->iv;
+	snprintf(buf, len, "%s, round %d, %d minutes.%s%s%s%s%s%s", type_label(iv->type), iv->round, iv->duration,
+	         iv->link[0] ? "\nJoin: " : "", iv->link, panel[0] ? "\nPanel: " : "", panel,
+	         !e->candidate && iv->notes[0] ? "\nNotes: " : "", !e->candidate ? iv->notes : "");
+}
+
+static GMimePart *calendar_part(const char *ics, const char *method, int attachment)
+{
+	GMimePart *part = g_mime_part_new_with_type(attachment ? "application" : "text", attachment ? "ics" : "calendar");
+	GMimeObject *obj = GMIME_OBJECT(part);
+	if (!attachment) {
+		g_mime_object_set_content_type_parameter(obj, "method", method);
+		g_mime_object_set_content_type_parameter(obj, "charset", "UTF-8");
+	}
+	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(ics, strlen(ics));
+	GMimeDataWrapper *content = g_mime_data_wrapper_new_with_stream(stream, GMIME_CONTENT_ENCODING_DEFAULT);
+	g_mime_part_set_content(part, content);
+	g_object_unref(content);
+	g_object_unref(stream);
+	if (attachment) {
+		g_mime_part_set_filename(part, "invite.ics");
+		g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+	} else {
+		g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+	}
+	return part;
+}
+
+/* A text part in UTF-8 (g_mime_text_part_set_text would pick Latin-1 where it can). */
+static GMimeObject *text_part(const char *subtype, const char *text)
+{
+	GMimePart *part = g_mime_part_new_with_type("text", subtype);
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(part), "charset", "utf-8");
+	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(text, strlen(text));
+	GMimeDataWrapper *content = g_mime_data_wrapper_new_with_stream(stream, GMIME_CONTENT_ENCODING_DEFAULT);
+	g_mime_part_set_content(part, content);
+	g_object_unref(content);
+	g_object_unref(stream);
+	g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+	return GMIME_OBJECT(part);
+}
+
+/* multipart/mixed [ multipart/alternative [plain, html, calendar], invite.ics ] */
+static GMimeObject *body(const char *txt, const char *html, const char *ics, const char *method)
+{
+	GMimeMultipart *mixed = g_mime_multipart_new_with_subtype("mixed");
+	GMimeMultipart *alt = g_mime_multipart_new_with_subtype("alternative");
+	GMimeObject *parts[] = {text_part("plain", txt), text_part("html", html),
+	                        GMIME_OBJECT(calendar_part(ics, method, 0))};
+	for (int i = 0; i < 3; i++) {
+		g_mime_multipart_add(alt, parts[i]);
+		g_object_unref(parts[i]);
+	}
+	GMimePart *attached = calendar_part(ics, method, 1);
+	g_mime_multipart_add(mixed, GMIME_OBJECT(alt));
+	g_mime_multipart_add(mixed, GMIME_OBJECT(attached));
+	g_object_unref(alt);
+	g_object_unref(attached);
+	return GMIME_OBJECT(mixed);
+}
+
+/* Message-IDs: the chain's first notice to a person is the thread they all answer to;
+ * every other one is named by its outbox row. Both stay the same on a retry. */
+static void thread_ids(const struct notices *n, const struct store_outbox_row *row, const struct event *e,
+                       const char *instance, char *self, char *thread, size_t len)
+{
+	int64_t root = e->iv.root_id ? e->iv.root_id : e->iv.id;
+	unsigned long long h = 1469598103934665603ULL; /* FNV-1a of the address */
+	for (const char *p = row->recipient; *p; p++)
+		h = (h ^ (unsigned char)(*p | 0x20)) * 1099511628211ULL;
+	snprintf(thread, len, "interview-%lld.%llx.%s@%s", (long long)root, h, instance, n->domain);
+	if (strcmp(e->kind, "scheduled") == 0 && !e->iv.root_id)
+		snprintf(self, len, "%s", thread);
+	else
+		snprintf(self, len, "outbox-%lld.%s@%s", (long long)row->id, instance, n->domain);
+}
+
+static void headers(const struct notices *n, GMimeMessage *m, const struct store_outbox_row *row,
+                    const struct event *e, const char *subject, const char *instance, time_t now)
+{
+	char self[600], thread[600], name[STORE_NAME_MAX + 1], subj[2048], ref[620];
+	GMimeObject *obj = GMIME_OBJECT(m);
+	header_safe(n->from_name, name, sizeof name);
+	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_FROM, name, n->from_addr);
+	header_safe(e->name, name, sizeof name);
+	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_TO, name, row->recipient);
+	if (n->reply_to[0]) {
+		InternetAddressList *list = internet_address_list_parse(NULL, n->reply_to);
+		if (list) {
+			internet_address_list_append(g_mime_message_get_reply_to(m), list);
+			g_object_unref(list);
+		}
+	}
+	header_safe(subject, subj, sizeof subj);
+	g_mime_message_set_subject(m, subj, "utf-8");
+	GDateTime *date = g_date_time_new_from_unix_utc(now);
+	g_mime_message_set_date(m, date);
+	g_date_time_unref(date);
+	thread_ids(n, row, e, instance, self, thread, sizeof self);
+	g_mime_message_set_message_id(m, self);
+	if (strcmp(self, thread) != 0) {
+		snprintf(ref, sizeof ref, "<%s>", thread);
+		g_mime_object_set_header(obj, "In-Reply-To", ref, NULL);
+		g_mime_object_set_header(obj, "References", ref, NULL);
+	}
+	g_mime_object_set_header(obj, "Auto-Submitted", "auto-generated", NULL);
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)e->iv.id);
+	g_mime_object_set_header(obj, "X-Interviewd-Interview", id, NULL);
+}
+
+/* Serialises M with CRLF line ends into a malloc'd string. */
+static char *serialise(GMimeMessage *m)
+{
+	GMimeFormatOptions *fo = g_mime_format_options_new();
+	g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
+	char *text = g_mime_object_to_string(GMIME_OBJECT(m), fo);
+	g_mime_format_options_free(fo);
+	char *out = text ? strdup(text) : NULL;
+	g_free(text);
+	return out;
+}
+
+/* The three filled templates of the recipient's role. */
+static int fill(const struct notices *n, const struct event *e, char *out[3], char *err, size_t errlen)
+{
+	struct tpl_var vars[V_COUNT];
+	struct texts t;
+	int base = e->candidate ? T_CAND_SUBJECT : T_PANEL_SUBJECT;
+	fill_vars(n, e, &t, vars);
+	for (int i = 0; i < 3; i++)
+		if (!(out[i] = tpl_render(n->tpl[base + i], vars, V_COUNT, i == 2, err, errlen)))
+			return -1;
+	out[0][strcspn(out[0], "\r\n")] = 0; /* a subject is its first line */
+	return 0;
+}
+
+static char *build(struct notices *n, const struct store_outbox_row *row, const struct event *e,
+                   const char *instance, time_t now, char *err, size_t errlen)
+{
+	char *parts[3] = {0}, uid[400], description[5000], *ics = NULL, *msg = NULL;
+	struct texts t;
+	struct tpl_var vars[V_COUNT];
+	if (fill(n, e, parts, err, errlen) == 0) {
+		fill_vars(n, e, &t, vars);
+		describe(e, t.panel, description, sizeof description);
+		snprintf(uid, sizeof uid, "interview-%lld.%s@%s", (long long)(e->iv.root_id ? e->iv.root_id : e->iv.id),
+		         instance, n->domain);
+		ics = invite(n, e, uid, now, description);
+	}
+	if (ics) {
+		int cancel = strcmp(e->kind, "cancelled") == 0 || strcmp(e->kind, "removed") == 0;
+		GMimeMessage *m = g_mime_message_new(TRUE);
+		headers(n, m, row, e, parts[0], instance, now);
+		GMimeObject *b = body(parts[1], parts[2], ics, cancel ? "CANCEL" : "REQUEST");
+		g_mime_message_set_mime_part(m, b);
+		g_object_unref(b);
+		msg = serialise(m);
+		g_object_unref(m);
+		if (!msg)
+			snprintf(err, errlen, "out of memory");
+	}
+	for (int i = 0; i < 3; i++)
+		free(parts[i]);
+	free(ics);
+	return msg;
+}
+
+char *notice_compose(struct notices *n, struct store *st, const struct store_outbox_row *row, time_t now,
+                     char *err, size_t errlen)
+{
+	struct event e = {0};
+	cJSON *root;
+	char instance[64], *msg = NULL;
+	if (read_payload(row->payload, &e, &root) < 0)
+		snprintf(err, errlen, "outbox row %lld has an unreadable payload", (long long)row->id);
+	else if (store_instance(st, instance, sizeof instance) < 0)
+		snprintf(err, errlen, "%s", store_error(st));
+	else if (store_interview_get(st, row->interview_id, &e.iv, 0) <= 0 ||
+	         (e.previous && store_interview_get(st, e.previous, &e.old, 0) <= 0))
+		snprintf(err, errlen, "outbox row %lld: interview #%lld cannot be read", (long long)row->id,
+		         (long long)row->interview_id);
+	else
+		msg = build(n, row, &e, instance, now, err, errlen);
+	cJSON_Delete(root);
+	return msg;
 }

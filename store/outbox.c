@@ -29,6 +29,8 @@ int store_outbox_add(struct store *st, const char *transport, const char *kind, 
 	return store_run(st, s, "queue message");
 }
 
+static void read_min(sqlite3_stmt *s, void *out) { *(int64_t *)out = sqlite3_column_int64(s, 0); }
+
 static void read_row(sqlite3_stmt *s, void *out)
 {
 	struct store_outbox_row *r = out;
@@ -44,13 +46,16 @@ static void read_row(sqlite3_stmt *s, void *out)
 	r->payload = store_col_dup(s, 8);
 }
 
-int store_outbox_next(struct store *st, const char *transport, int64_t now, struct store_outbox_row *r)
+static int next_row(struct store *st, enum store_q q, const char *transport, const char *recipient, int64_t now,
+                    struct store_outbox_row *r)
 {
-	sqlite3_stmt *s = store_stmt(st, Q_OUTBOX_NEXT);
+	sqlite3_stmt *s = store_stmt(st, q);
 	if (!s)
 		return -1;
 	sqlite3_bind_text(s, 1, transport, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 2, now);
+	if (recipient)
+		sqlite3_bind_text(s, 3, recipient, -1, SQLITE_TRANSIENT);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		read_row(s, r);
@@ -58,6 +63,17 @@ int store_outbox_next(struct store *st, const char *transport, int64_t now, stru
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return store_sqlfail(st, "read outbox");
 	return rc == SQLITE_ROW;
+}
+
+int store_outbox_next(struct store *st, const char *transport, int64_t now, struct store_outbox_row *r)
+{
+	return next_row(st, Q_OUTBOX_NEXT, transport, NULL, now, r);
+}
+
+int store_outbox_next_to(struct store *st, const char *transport, const char *recipient, int64_t now,
+                         struct store_outbox_row *r)
+{
+	return next_row(st, Q_OUTBOX_NEXT_TO, transport, recipient, now, r);
 }
 
 /* UPDATE outbox SET ... WHERE id = ?1, with ?2 a time and ?3 an optional error. */
@@ -83,6 +99,13 @@ int store_outbox_retry(struct store *st, int64_t id, int64_t next_try, const cha
 int store_outbox_failed(struct store *st, int64_t id, int64_t now, const char *error)
 {
 	return mark(st, Q_OUTBOX_FAILED, id, now, error);
+}
+
+int64_t store_outbox_next_due(struct store *st, const char *transport)
+{
+	int64_t due = 0;
+	store_lookup(st, Q_OUTBOX_NEXT_DUE, transport, 0, read_min, &due);
+	return due;
 }
 
 int store_outbox_pending(struct store *st, const char *transport)

@@ -228,9 +228,14 @@ int store_outbox_add(struct store *st, const char *transport, const char *kind, 
                      int64_t interview_id, const char *payload, int64_t now);
 /* The oldest due row of TRANSPORT (next_try <= NOW): 1 found, 0 none. */
 int store_outbox_next(struct store *st, const char *transport, int64_t now, struct store_outbox_row *r);
+/* The same, only for rows to RECIPIENT (a chat front end serving one person). */
+int store_outbox_next_to(struct store *st, const char *transport, const char *recipient, int64_t now,
+                         struct store_outbox_row *r);
 int store_outbox_sent(struct store *st, int64_t id, int64_t now);
 int store_outbox_retry(struct store *st, int64_t id, int64_t next_try, const char *error);
 int store_outbox_failed(struct store *st, int64_t id, int64_t now, const char *error);
+/* When the earliest waiting row of TRANSPORT is due; 0 when none waits. */
+int64_t store_outbox_next_due(struct store *st, const char *transport);
 /* Rows not yet sent or failed. */
 int store_outbox_pending(struct store *st, const char *transport);
 

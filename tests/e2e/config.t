@@ -303,3 +303,34 @@ end
 $ check-config
 exit 1
 ~ [people.rita2] has the same email as [people.rita]
+
+-- Secrets: password_env names an environment variable; the value is masked.
+config
+[smtp]
+host = "mail.example.com"
+user = "bot"
+password_env = "INTERVIEWD_TEST_SMTP_PASSWORD"
+end
+$ check-config
+exit 1
+~ environment variable INTERVIEWD_TEST_SMTP_PASSWORD (named by "password_env") is not set
+env INTERVIEWD_TEST_SMTP_PASSWORD=hunter2
+$ check-config
+exit 0
+~ password = "********"
+!~ hunter2
+config
+[smtp]
+password = "hunter2"
+tls = "sometimes"
+end
+$ check-config
+exit 1
+~ "sometimes" is not a TLS mode (starttls, optional, implicit or off)
+config
+[smtp]
+pasword = "x"
+end
+$ check-config
+exit 1
+~ unknown key "pasword" in [smtp] (did you mean "password"?)

@@ -41,8 +41,8 @@ sql SELECT recipient, kind FROM outbox ORDER BY id => jane@example.com|scheduled
 mail 3
 -- New York moved to summer time on 9 March; Berlin had not yet.
 mail 000003-scheduled.eml ~ Mon 10 Mar 2031 09:00-10:00 (America/New_York)
-mail 000001-scheduled.eml ~ To: "Jane Doe" <jane@example.com>
-mail 000002-scheduled.eml ~ Notes:     bring portfolio
+mail 000001-scheduled.eml ~ To: Jane Doe <jane@example.com>
+mail 000002-scheduled.eml ~ Notes:    bring portfolio
 mail 000001-scheduled.eml !~ bring portfolio
 
 -- Today and this week are the reader's local ones (Sunday 9 March: the week ended).
@@ -77,7 +77,7 @@ mail 000004-rescheduled.eml ~ Was:
 = data.interview.cancel_reason "candidate withdrew"
 = data.interview.actions ["reschedule"]
 mail 9
-mail 000008-cancelled.eml ~ Reason:    candidate withdrew
+mail 000008-cancelled.eml ~ Reason:   candidate withdrew
 mail 000007-cancelled.eml !~ candidate withdrew
 
 -- A cancelled interview can be rescheduled.

@@ -8,6 +8,7 @@ with its own database and mail folder. The step language:
 
   now 2031-03-09T09:00:00+01:00   INTERVIEWD_NOW for the commands that follow
   tz Europe/Berlin                the machine's zone (TZ) for the commands that follow
+  env NAME=VALUE                  an environment variable for the commands that follow
   as alice                        act as this person (console --as)
   config ... end                  the lines between are the config file (store/mail paths
                                   are added); without it the embedded defaults are used
@@ -27,10 +28,13 @@ with its own database and mail folder. The step language:
   sqlx STATEMENTS                  change the database behind the binary's back (sqlx @FILE:
                                   run the SQL in FILE, relative to the repository)
   mail N                          the mail folder holds N .eml files
-  mail GLOB ~ TEXT                every .eml matching GLOB contains TEXT (!~: does not)
+  mail GLOB ~ TEXT                every .eml matching GLOB contains TEXT (!~: does not), in
+                                  its decoded headers and text parts
 Lines starting with "--" are comments. Prints one line per failure and, at the end,
 "N passed, N failed" (one check each).
 """
+import email
+import email.policy
 import fnmatch
 import glob
 import json
@@ -39,6 +43,19 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+
+
+def mail_view(path):
+    """A message as a reader sees it: its headers decoded, then every text part
+    decoded (quoted-printable, base64, charsets), one after the other."""
+    with open(path, "rb") as fh:
+        msg = email.message_from_binary_file(fh, policy=email.policy.default)
+    view = [f"{k}: {v}" for k, v in msg.items()]
+    for part in msg.walk():
+        if part.get_content_maintype() == "text" and not part.is_multipart():
+            view.append("")
+            view.append(part.get_content())
+    return "\n".join(view)
 
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -140,6 +157,9 @@ class Scenario:
         word, _, rest = line.partition(" ")
         if word == "now":
             self.env["INTERVIEWD_NOW"] = rest
+        elif word == "env":
+            name, _, value = rest.partition("=")
+            self.env[name] = value
         elif word == "tz":
             self.env["TZ"] = rest
         elif word == "as":
@@ -206,8 +226,7 @@ class Scenario:
         if not chosen:
             self.fail(line, f"a file matching {pattern}", "none")
         for f in chosen:
-            with open(f, encoding="utf-8") as fh:
-                body = fh.read()
+            body = mail_view(f)
             self.check((text in body) != negate, f"{line} [{os.path.basename(f)}]",
                        f"{'no' if negate else 'contains'} {text!r}", body[:1500])
 

@@ -1,0 +1,32 @@
+/* sender: the email sender's thread. It opens its own store connection and drains the
+ * email outbox (mail/outbox.c) whenever it is woken (a command queued mail), when the
+ * next retry falls due, and once more when it is stopped; in between it sleeps (no
+ * polling). Started by the front ends' main loop; talks to them only through the store
+ * and a pipe that wakes it. */
+#ifndef INTERVIEWD_SENDER_H
+#define INTERVIEWD_SENDER_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+#include "bot/cfg.h"
+#include "mail/outbox.h"
+
+struct sender {
+	pthread_t thread;
+	int pipe[2];               /* a byte wakes the thread; "q" stops it */
+	const struct cfg *cfg;
+	struct mail_settings ms;
+};
+
+/* Starts the thread. 0, or -1 with a reason in ERR (bad templates, no store). */
+int sender_start(struct sender *s, const struct cfg *cfg, char *err, size_t errlen);
+/* Asks for a pass now. */
+void sender_wake(struct sender *s);
+/* Does a last pass, stops the thread and waits for it. */
+void sender_stop(struct sender *s);
+
+/* The mail settings a config gives (pointers into CFG). */
+void sender_settings(const struct cfg *cfg, struct mail_settings *ms);
+
+#endif
