@@ -66,6 +66,10 @@ $(BUILD)/tests/toml_dump: tests/toml/toml_dump.c $(BUILD)/bot/toml.o
 	@mkdir -p $(dir $@)
 	@$(CC) $(ALLFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/tests/bench_mail: tests/bench/bench_mail.c $(LIBOBJ)
+	@mkdir -p $(dir $@)
+	@$(CC) $(ALLFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJ) $(LDLIBS)
+
 $(BENCHBIN): tests/bench/bench_core.c $(LIBOBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJ) $(LDLIBS)
@@ -80,8 +84,9 @@ asan:
 		CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" check
 
-bench: $(BUILD)/interviewd $(BENCHBIN)
+bench: $(BUILD)/interviewd $(BENCHBIN) $(BUILD)/tests/bench_mail
 	@$(BENCHBIN)
+	@$(BUILD)/tests/bench_mail
 
 deps:
 	@tests/deps
