@@ -87,6 +87,7 @@ asan:
 bench: $(BUILD)/interviewd $(BENCHBIN) $(BUILD)/tests/bench_mail
 	@$(BENCHBIN)
 	@$(BUILD)/tests/bench_mail
+	@tests/bench/bench_smtp.py $(BUILD)/interviewd 500
 
 deps:
 	@tests/deps
