@@ -72,7 +72,7 @@ $(BUILD)/tests/bench_mail: tests/bench/bench_mail.c $(LIBOBJ)
 
 $(BENCHBIN): tests/bench/bench_core.c $(LIBOBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJ) $(LDLIBS)
+	@$(CC) $(ALLFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJ) $(LDLIBS)
 
 # Every unit test binary, then every end-to-end scenario through the real binary;
 # tests/run prints one closing line "N passed, N failed".

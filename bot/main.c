@@ -135,6 +135,10 @@ int main(int argc, char **argv)
 	const char *config = NULL;
 	int i = 1;
 	tz_init();
+	if (store_init() < 0) {
+		fprintf(stderr, "interviewd: SQLite was in use before store_init\n");
+		return 1;
+	}
 	g_mime_init();
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)

@@ -66,9 +66,15 @@ static void *run(void *arg)
 		store_close(st);
 		return NULL;
 	}
+	time_t checkpointed = 0;
 	for (int stop = 0; !stop;) {
 		time_t now;
 		pass(mo, &now);
+		if (now - checkpointed >= STORE_CHECKPOINT_EVERY) {
+			if (store_checkpoint(st) < 0)
+				fprintf(stderr, "interviewd: part=store level=error msg=\"checkpoint: %s\"\n", store_error(st));
+			checkpointed = now;
+		}
 		struct pollfd p = {s->pipe[0], POLLIN, 0};
 		int rc = poll(&p, 1, wait_ms(mo, now));
 		if (rc > 0)

@@ -212,18 +212,6 @@ int store_interview_update(struct store *st, const struct store_interview *iv)
 	return store_run(st, s, "update interview");
 }
 
-/* ",scheduled,cancelled," for the statuses in MASK, as the list queries take them. */
-static void status_list(unsigned mask, char *buf, size_t len)
-{
-	size_t off = 0;
-	buf[0] = 0;
-	for (int i = 0; i < ST_COUNT; i++)
-		if (mask & (1u << i))
-			off += (size_t)snprintf(buf + off, len - off, ",%s", store_status_name((enum store_status)i));
-	if (off)
-		snprintf(buf + off, len - off, ",");
-}
-
 /* Chooses the statement whose index fits the filter best: a candidate's rows, a
  * person's panels, or a time range. */
 static void list_queries(const struct store_filter *f, enum store_q *list, enum store_q *count)
@@ -236,28 +224,29 @@ static void list_queries(const struct store_filter *f, enum store_q *list, enum 
 		*count = Q_COUNT_PERSON;
 	} else {
 		*list = f->desc ? Q_LIST_RANGE_DESC : Q_LIST_RANGE_ASC;
-		*count = Q_COUNT_RANGE;
+		*count = f->job_id ? Q_COUNT_RANGE_JOB : Q_COUNT_RANGE;
 	}
 }
 
-static void bind_filter(sqlite3_stmt *s, const struct store_filter *f, const char *statuses)
+static void bind_filter(sqlite3_stmt *s, const struct store_filter *f)
 {
 	int unbounded = f->from == 0 && f->to == 0;
 	sqlite3_bind_int64(s, 1, unbounded ? INT64_MIN : f->from);
 	sqlite3_bind_int64(s, 2, unbounded ? INT64_MAX : f->to);
-	store_bind_text(s, 3, statuses);
+	for (int i = 0, k = 8; i < ST_COUNT; i++) /* ?8..?12, F_STATUS in store/sql.c */
+		if (!f->status_mask || (f->status_mask & (1u << i)))
+			sqlite3_bind_text(s, k++, store_status_name((enum store_status)i), -1, SQLITE_STATIC);
 	store_bind_id(s, 4, f->candidate_id);
 	store_bind_id(s, 5, f->person_id);
 	store_bind_id(s, 6, f->job_id);
 }
 
-static int count_matches(struct store *st, enum store_q q, const struct store_filter *f, const char *statuses,
-                         int *total)
+static int count_matches(struct store *st, enum store_q q, const struct store_filter *f, int *total)
 {
 	sqlite3_stmt *s = store_stmt(st, q);
 	if (!s)
 		return -1;
-	bind_filter(s, f, statuses);
+	bind_filter(s, f);
 	int rc = sqlite3_step(s);
 	*total = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
 	sqlite3_reset(s);
@@ -268,12 +257,10 @@ int store_interview_list(struct store *st, const struct store_filter *f, struct 
                          int *total)
 {
 	enum store_q lq, cq;
-	char statuses[128];
-	status_list(f->status_mask, statuses, sizeof statuses);
 	list_queries(f, &lq, &cq);
 	*out = NULL;
 	*n = 0;
-	if (count_matches(st, cq, f, statuses, total) < 0)
+	if (count_matches(st, cq, f, total) < 0)
 		return -1;
 	int want = *total < f->limit ? *total : f->limit;
 	if (want <= 0)
@@ -284,7 +271,7 @@ int store_interview_list(struct store *st, const struct store_filter *f, struct 
 		free(ivs);
 		return ivs ? -1 : store_fail(st, "out of memory");
 	}
-	bind_filter(s, f, statuses);
+	bind_filter(s, f);
 	sqlite3_bind_int(s, 7, want);
 	int rc, got = 0;
 	while (got < want && (rc = sqlite3_step(s)) == SQLITE_ROW)

@@ -106,6 +106,16 @@ void store_interviews_free(struct store_interview *ivs, int n);
 
 struct store;
 
+/* Configures SQLite for the process; call once from main before anything opens a
+ * database or starts a thread. 0, or -1 if SQLite was already in use. */
+int store_init(void);
+
+/* Copies the WAL into the database file (connections never do it on their own). For a
+ * thread that serves no requests: the mail thread, at most every STORE_CHECKPOINT_EVERY
+ * seconds (the first write after a checkpoint restarts the WAL and pays for it). */
+#define STORE_CHECKPOINT_EVERY 10
+int store_checkpoint(struct store *st);
+
 /* Opens (creating if needed) the database at PATH and migrates it to the newest schema.
  * A file written by a newer interviewd is refused. NULL with a reason in ERR. */
 struct store *store_open(const char *path, char *err, size_t errlen);

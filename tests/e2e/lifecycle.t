@@ -136,3 +136,7 @@ as rita
 > list all status:rescheduled sort:desc
 = data.total 2
 = data.interviews.0.id 2
+
+-- The per-interviewer counts the triggers keep equal a count of the rows.
+sql SELECT count(*) FROM (SELECT p.person_id, i.status, count(*) FROM panel p JOIN interviews i ON i.id = p.interview_id GROUP BY 1, 2 EXCEPT SELECT person_id, status, n FROM person_status_counts WHERE n > 0) => 0
+sql SELECT count(*) FROM person_status_counts WHERE n < 0 => 0
