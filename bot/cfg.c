@@ -162,8 +162,14 @@ static int set_value(const struct key *k, void *base, const struct toml_kv *kv, 
 	if (v->type != TOML_STRING)
 		return fail(err, errlen, file, v->line, v->col, "\"%s\" takes a string", kv->key);
 	const char *why = check_string(k->kind, v->s);
-	if (why)
-		return fail(err, errlen, file, v->line, v->col, "\"%s\" %s", v->s, why);
+	if (why) {
+		char shown[128]; /* the value as typed, control characters shown as '?' */
+		size_t n = 0;
+		for (const char *p = v->s; *p && n + 1 < sizeof shown; p++)
+			shown[n++] = (unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p;
+		shown[n] = 0;
+		return fail(err, errlen, file, v->line, v->col, "\"%s\" %s", shown, why);
+	}
 	if (str_copy(dst, k->size, v->s) < 0)
 		return fail(err, errlen, file, v->line, v->col, "\"%s\" is too long (at most %zu bytes)", kv->key,
 		            k->size - 1);

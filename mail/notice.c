@@ -145,10 +145,11 @@ void notice_free(struct notices *n)
 
 /* What the payload of an outbox row says (commands/notify.c writes it). */
 struct event {
-	const char *kind, *role, *name, *tz;
+	const char *kind, *role, *name, *tz, *recipient;
 	int64_t previous;
 	int sequence;
 	int candidate; /* the recipient is the candidate */
+	int first;     /* the first email of this chain to this person: it starts the thread */
 	struct store_interview iv, old;
 };
 
@@ -220,7 +221,7 @@ static void header_safe(const char *in, char *out, size_t len)
 }
 
 /* The calendar object: the candidate sees themself as the attendee; the panel sees the
- * whole panel and the candidate. A removed panelist gets a CANCEL. */
+ * whole panel and the candidate; a removed panelist gets a CANCEL naming only them. */
 static char *invite(const struct notices *n, const struct event *e, const char *uid, time_t now,
                     const char *description)
 {
@@ -228,8 +229,12 @@ static char *invite(const struct notices *n, const struct event *e, const char *
 	struct ics_person who[STORE_PANEL_MAX + 1];
 	int count = 0;
 	char summary[800];
-	who[count++] = (struct ics_person){iv->candidate_name, iv->candidate_email};
-	for (int i = 0; !e->candidate && i < iv->npanel; i++)
+	int removed = strcmp(e->kind, "removed") == 0;
+	if (removed) /* a CANCEL names only the attendees it removes (RFC 5546 3.2.5) */
+		who[count++] = (struct ics_person){e->name, e->recipient};
+	else
+		who[count++] = (struct ics_person){iv->candidate_name, iv->candidate_email};
+	for (int i = 0; !e->candidate && !removed && i < iv->npanel; i++)
 		if (iv->panel[i].email[0])
 			who[count++] = (struct ics_person){iv->panel[i].name, iv->panel[i].email};
 	if (e->candidate)
@@ -306,8 +311,9 @@ static GMimeObject *body(const char *txt, const char *html, const char *ics, con
 	return GMIME_OBJECT(mixed);
 }
 
-/* Message-IDs: the chain's first notice to a person is the thread they all answer to;
- * every other one is named by its outbox row. Both stay the same on a retry. */
+/* Message-IDs: the chain's first notice to a person (whenever they joined it) is the
+ * thread they all answer to; every other one is named by its outbox row. Both stay the
+ * same on a retry. */
 static void thread_ids(const struct notices *n, const struct store_outbox_row *row, const struct event *e,
                        const char *instance, char *self, char *thread, size_t len)
 {
@@ -316,7 +322,7 @@ static void thread_ids(const struct notices *n, const struct store_outbox_row *r
 	for (const char *p = row->recipient; *p; p++)
 		h = (h ^ (unsigned char)(*p | 0x20)) * 1099511628211ULL;
 	snprintf(thread, len, "interview-%lld.%llx.%s@%s", (long long)root, h, instance, n->domain);
-	if (strcmp(e->kind, "scheduled") == 0 && !e->iv.root_id)
+	if (e->first)
 		snprintf(self, len, "%s", thread);
 	else
 		snprintf(self, len, "outbox-%lld.%s@%s", (long long)row->id, instance, n->domain);
@@ -427,8 +433,13 @@ char *notice_compose(struct notices *n, struct store *st, const struct store_out
 	         (e.previous && store_interview_get(st, e.previous, &e.old, 0) <= 0))
 		snprintf(err, errlen, "outbox row %lld: interview #%lld cannot be read", (long long)row->id,
 		         (long long)row->interview_id);
-	else
+	else if ((e.first = store_outbox_earlier(st, row, e.iv.root_id ? e.iv.root_id : e.iv.id)) < 0)
+		snprintf(err, errlen, "%s", store_error(st));
+	else {
+		e.first = e.first == 0;
+		e.recipient = row->recipient;
 		msg = build(n, row, &e, instance, now, err, errlen);
+	}
 	cJSON_Delete(root);
 	return msg;
 }

@@ -108,6 +108,20 @@ int64_t store_outbox_next_due(struct store *st, const char *transport)
 	return due;
 }
 
+int store_outbox_earlier(struct store *st, const struct store_outbox_row *row, int64_t root)
+{
+	sqlite3_stmt *s = store_stmt(st, Q_OUTBOX_EARLIER);
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, row->recipient, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, row->id);
+	sqlite3_bind_int64(s, 3, root);
+	int rc = sqlite3_step(s);
+	int n = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+	sqlite3_reset(s);
+	return n < 0 ? store_sqlfail(st, "read outbox") : n;
+}
+
 int store_outbox_pending(struct store *st, const char *transport)
 {
 	sqlite3_stmt *s = store_stmt(st, Q_OUTBOX_PENDING);

@@ -123,6 +123,9 @@ const char *const store_sql[Q_COUNT] = {
 	[Q_OUTBOX_NEXT_TO] = "SELECT id, interview_id, created_at, next_try, attempts, transport, kind, recipient, "
 	                     "payload FROM outbox WHERE transport = ?1 AND next_try <= ?2 AND recipient = ?3 "
 	                     "AND sent_at IS NULL AND failed_at IS NULL ORDER BY next_try, id LIMIT 1",
+	[Q_OUTBOX_EARLIER] = "SELECT count(*) FROM outbox o JOIN interviews i ON i.id = o.interview_id "
+	                     "WHERE o.recipient = ?1 AND o.id < ?2 AND o.transport = 'email' "
+	                     "AND coalesce(i.root_id, i.id) = ?3",
 	[Q_OUTBOX_SENT] = "UPDATE outbox SET sent_at = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1",
 	[Q_OUTBOX_RETRY] = "UPDATE outbox SET next_try = ?2, attempts = attempts + 1, last_error = ?3 WHERE id = ?1",
 	[Q_OUTBOX_FAILED] = "UPDATE outbox SET failed_at = ?2, attempts = attempts + 1, last_error = ?3 WHERE id = ?1",

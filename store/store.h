@@ -241,6 +241,9 @@ int store_outbox_next(struct store *st, const char *transport, int64_t now, stru
 /* The same, only for rows to RECIPIENT (a chat front end serving one person). */
 int store_outbox_next_to(struct store *st, const char *transport, const char *recipient, int64_t now,
                          struct store_outbox_row *r);
+/* How many emails to ROW's recipient about the reschedule chain ROOT came before ROW
+ * (0: ROW starts that person's thread). <0 on error. */
+int store_outbox_earlier(struct store *st, const struct store_outbox_row *row, int64_t root);
 int store_outbox_sent(struct store *st, int64_t id, int64_t now);
 int store_outbox_retry(struct store *st, int64_t id, int64_t next_try, const char *error);
 int store_outbox_failed(struct store *st, int64_t id, int64_t now, const char *error);

@@ -40,9 +40,9 @@ mail 3
 sqlx PRAGMA user_version = 99
 $ console
 exit 1
-~ has schema version 99, but this interviewd knows only up to 3
+~ has schema version 99, but this interviewd knows only up to 
 sql PRAGMA user_version => 99
 
 $ version
 exit 0
-~ interviewd 0.1.0 (schema 3)
+~ interviewd 0.1.0 (schema 

@@ -182,12 +182,16 @@ def toml_str(s):
     return '"%s"' % s.replace("\\", "\\\\").replace('"', '\\"')
 
 
+_folders = []  # every Daemon's folder, removed at the end even when a case breaks
+
+
 class Daemon:
     """One interviewd: a temporary folder with its config and database."""
 
     def __init__(self, binary, srv, name, people=None, **smtp):
         self.binary, self.srv = binary, srv
         self.dir = tempfile.mkdtemp(prefix="interviewd-mail-%s-" % name)
+        _folders.append(self.dir)
         self.db = os.path.join(self.dir, "interviewd.db")
         self.path = os.path.join(self.dir, "config.toml")
         self.people = dict(PEOPLE, **(people or {}))
@@ -680,12 +684,16 @@ def replies_ok(label, commands, replies):
                 "success", r)
 
 
-def check_once(mails, want):
+def check_once(mails, want, in_flight=0):
     """Each (interview id, recipient) of WANT arrived, and was handed over by the
     daemon exactly once. A message is one SMTP transaction of the daemon when its
     copies share the submission's transaction id (the "with ESMTPSA id ..." hop):
     OpenSMTPD, stopped while it delivers, delivers that message again from its
-    queue after the restart; that is the test server's doing and is only noted."""
+    queue after the restart; that is the test server's doing and is only noted.
+    IN_FLIGHT: how many messages may have been handed over twice because the daemon
+    was killed between the server's final 250 and recording the row as sent; no
+    SMTP client can close that window (RFC 1047), the single mail thread keeps it
+    to the one message it was sending."""
     by_key, copies, transactions = collections.defaultdict(set), collections.Counter(), \
         collections.defaultdict(set)
     for m in mails:
@@ -698,15 +706,20 @@ def check_once(mails, want):
     ok &= T.eq("unexpected (interview, recipient)", [], sorted(set(by_key) - want)[:10])
     ok &= T.eq("(interview, recipient) sent under several Message-IDs", [],
                sorted((k, sorted(v)) for k, v in by_key.items() if len(v) > 1)[:5])
-    ok &= T.eq("Message-IDs the daemon handed over more than once (distinct SMTP transactions)", [],
-               sorted((k, sorted(v)) for k, v in transactions.items() if len(v) > 1)[:5])
+    twice = sorted((k, sorted(v)) for k, v in transactions.items() if len(v) > 1)
+    if twice and len(twice) <= in_flight and all(len(v) == 2 for _, v in twice):
+        note("handed over twice, being in flight when the daemon was killed: %s" % twice)
+    ok &= T.check("Message-IDs the daemon handed over more than once (distinct SMTP transactions)%s"
+                  % (", beyond %d in flight at a kill" % in_flight if in_flight else ""),
+                  len(twice) <= in_flight and all(len(v) == 2 for _, v in twice),
+                  "none" if not in_flight else "at most %d, twice" % in_flight, twice[:5])
     redelivered = sorted(k for k, n in copies.items() if n > 1 and len(transactions[k]) == 1)
     if redelivered:
         note("the test server delivered %d message(s) twice from its queue after being stopped "
              "mid-delivery (one SMTP transaction each, so interviewd sent them once): %s"
              % (len(redelivered), ", ".join(redelivered[:4])))
     ok &= T.eq("messages arrived, counting each SMTP transaction once", len(want),
-               sum(len(v) for v in transactions.values()))
+               sum(len(v) for v in transactions.values()) - len(twice if len(twice) <= in_flight else []))
     return ok
 
 
@@ -760,7 +773,7 @@ def case_chain(binary, srv):
         got = [Mail(raw, user) for raw in boxes[user]]
         T.eq("%s: messages (%s)" % (user, ", ".join(s[0] for s in steps) or "none"), len(steps), len(got))
         mails[user] = in_send_order(user, got, rows.get("%s@example.com" % user, []))
-        calendars += [("%s #%d" % (user, i + 1), m.cal) for i, m in enumerate(got)]
+        calendars += [("%s #%d" % (user, i + 1), m.cal) for i, m in enumerate(mails[user])]
     parsed = iter(read_calendars(calendars))
     ids, uids = [], set()
     for user, steps in CHAIN.items():
@@ -879,6 +892,7 @@ def case_tls(binary, srv):
             len(rows) == 1 and not rows[0]["sent_at"] and not rows[0]["failed_at"] and rows[0]["last_error"],
             "1 pending row with last_error", rows)
     T.eq("required vs no STARTTLS: no chat line (it is not given up)", [], run.chats)
+    note("required vs no STARTTLS: last_error %s" % (rows[0]["last_error"] if rows else "-"))
     d.remove()
 
 
@@ -1184,7 +1198,7 @@ def case_crash(binary, srv):
     T.eq("console exit status after the crash", 0, con2.close())
     boxes = collect(srv, d.instance(), {"cx": CRASH_N, "px": CRASH_N}, settle=1.0)
     want = {(str(iv), "%s+%d@example.com" % (who, i)) for i, iv in ids.items() for who in ("cx", "px")}
-    check_once([Mail(raw, u) for u in ("cx", "px") for raw in boxes[u]], want)
+    check_once([Mail(raw, u) for u in ("cx", "px") for raw in boxes[u]], want, in_flight=1)
     T.eq("rows not sent", 0, d.pending())
     d.remove()
 
@@ -1230,7 +1244,8 @@ def main(argv):
     finally:
         if srv is not None:
             srv.stop()
-        shutil.rmtree(bindir, ignore_errors=True)
+        for folder in [bindir] + _folders:
+            shutil.rmtree(folder, ignore_errors=True)
     T.case = "all"
     note("%.1fs in all" % (time.monotonic() - t_all))
     print("%d passed, %d failed" % (T.passed, T.failed))
