@@ -11,7 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum kind { K_STRING, K_INT, K_ZONE, K_TYPE, K_ROLE, K_EMAIL, K_ADDRESS, K_HANDLE, K_TLS };
+enum kind {
+	K_STRING, K_INT, K_ZONE, K_TYPE, K_ROLE, K_EMAIL, K_ADDRESS, K_HANDLE, K_TLS,
+	K_BOOL,  /* true/false into a long long */
+	K_SPAN,  /* "90m", "24h", "2d" into seconds (long long) */
+	K_CLOCK, /* "08:30" into minutes after midnight (long long) */
+	K_SPANS, /* an array of spans into struct cfg_spans */
+	K_DAYS,  /* an array of weekday names into bits (long long), bit 0 = Sunday */
+	K_WORDS, /* an array of strings into struct cfg_words */
+};
 
 struct key {
 	const char *name;
@@ -33,6 +41,7 @@ static const struct key keys_general[] = {
 	{0}};
 static const struct key keys_console[] = {KEY("as", console_as, K_HANDLE), {0}};
 #define INT(name, field, lo, hi) {name, K_INT, offsetof(struct cfg, field), sizeof(long long), lo, hi, 0}
+#define SPAN(name, field, lo, hi) {name, K_SPAN, offsetof(struct cfg, field), sizeof(long long), lo, hi, 0}
 static const struct key keys_mail[] = {
 	KEY("from", mail_from, K_ADDRESS),
 	KEY("reply_to", mail_reply_to, K_ADDRESS),
@@ -51,6 +60,26 @@ static const struct key keys_smtp[] = {
 	KEY("ca_file", smtp_ca_file, K_STRING),
 	INT("timeout", smtp_timeout, 1, 600),
 	{0}};
+static const struct key keys_reminders[] = {
+	{"lead_times", K_SPANS, offsetof(struct cfg, reminder_leads), sizeof(struct cfg_spans), 60, 30 * 86400, 0},
+	KEY("panel_email", remind_panel_email, K_BOOL),
+	KEY("candidate", remind_candidate, K_BOOL),
+	KEY("candidate_skip_jobs", remind_skip_jobs, K_WORDS),
+	{0}};
+static const struct key keys_feedback[] = {
+	KEY("request", feedback_request, K_BOOL),
+	SPAN("chase_after", feedback_chase_after, 60, 30 * 86400),
+	SPAN("escalate_after", feedback_escalate_after, 60, 30 * 86400),
+	{0}};
+static const struct key keys_clock[] = {
+	KEY("autostart", clock_autostart, K_BOOL),
+	KEY("digest_catch_up_until", clock_digest_catch_up, K_CLOCK),
+	{0}};
+#define D(field, kind) {#field, kind, offsetof(struct cfg_digest, field), sizeof(((struct cfg_digest *)0)->field), 0, 0, 0}
+static const struct key keys_digest[] = {
+	{"time", K_CLOCK, offsetof(struct cfg_digest, at), sizeof(long long), 0, 0, 0},
+	D(timezone, K_ZONE), D(days, K_DAYS), D(jobs, K_WORDS), D(interviewers, K_WORDS), D(console, K_HANDLE),
+	{0}};
 static const struct key keys_person[] = {P(name, K_STRING),     P(email, K_EMAIL),     P(role, K_ROLE),
                                          P(timezone, K_ZONE),   P(slack_id, K_STRING), P(matrix_id, K_STRING),
                                          {0}};
@@ -61,7 +90,8 @@ struct section {
 };
 static const struct section sections[] = {
 	{"store", keys_store}, {"general", keys_general}, {"console", keys_console},
-	{"mail", keys_mail},   {"smtp", keys_smtp},       {0}};
+	{"mail", keys_mail},   {"smtp", keys_smtp},       {"reminders", keys_reminders},
+	{"feedback", keys_feedback}, {"clock", keys_clock}, {0}};
 
 void cfg_defaults(struct cfg *cfg)
 {
@@ -77,6 +107,13 @@ void cfg_defaults(struct cfg *cfg)
 	cfg->mail_give_up_after = 2 * 86400;
 	str_copy(cfg->smtp_tls, sizeof cfg->smtp_tls, "starttls");
 	cfg->smtp_timeout = 30;
+	cfg->reminder_leads = (struct cfg_spans){{86400, 3600}, 2};
+	cfg->remind_panel_email = 1;
+	cfg->remind_candidate = 1;
+	cfg->feedback_request = 1;
+	cfg->feedback_chase_after = 86400;
+	cfg->feedback_escalate_after = 2 * 86400;
+	cfg->clock_digest_catch_up = 12 * 60;
 }
 
 void cfg_free(struct cfg *cfg)
@@ -84,6 +121,9 @@ void cfg_free(struct cfg *cfg)
 	free(cfg->people);
 	cfg->people = NULL;
 	cfg->npeople = 0;
+	free(cfg->digests);
+	cfg->digests = NULL;
+	cfg->ndigests = 0;
 }
 
 __attribute__((format(printf, 6, 7))) static int fail(char *err, size_t errlen, const char *file, int line,
@@ -145,11 +185,118 @@ static const char *check_string(enum kind kind, const char *v)
 	}
 }
 
+/* "90m", "24h", "2d" → seconds; -1 if unreadable. */
+static long long parse_span(const char *s)
+{
+	char *end;
+	long long n = strtoll(s, &end, 10);
+	if (end == s || n < 0 || n > 100000 || end[1] != 0)
+		return -1;
+	return *end == 'm' ? n * 60 : *end == 'h' ? n * 3600 : *end == 'd' ? n * 86400 : -1;
+}
+
+/* "08:30" → minutes after midnight; -1 if unreadable. */
+static long long parse_clock(const char *s)
+{
+	int h, m, used = 0;
+	if (sscanf(s, "%2d:%2d%n", &h, &m, &used) != 2 || s[used] || h < 0 || h > 23 || m < 0 || m > 59 ||
+	    strlen(s) != 5)
+		return -1;
+	return h * 60 + m;
+}
+
+static int parse_weekday(const char *s)
+{
+	static const char *const names[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+	static const char *const full[] = {"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"};
+	for (int i = 0; i < 7; i++)
+		if (strcasecmp(s, names[i]) == 0 || strcasecmp(s, full[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* One item of an array-valued key. */
+static int set_item(const struct key *k, char *dst, const struct toml_kv *kv, const char *item, const char *file,
+                    char *err, size_t errlen)
+{
+	const struct toml_value *v = kv->value;
+	if (k->kind == K_DAYS) {
+		int d = parse_weekday(item);
+		if (d < 0)
+			return fail(err, errlen, file, v->line, v->col, "\"%s\" in \"%s\" is not a weekday (mon ... sun)",
+			            item, kv->key);
+		*(long long *)(void *)dst |= 1LL << d;
+		return 0;
+	}
+	if (k->kind == K_SPANS) {
+		struct cfg_spans *sp = (struct cfg_spans *)(void *)dst;
+		long long secs = parse_span(item);
+		if (secs < k->min || secs > k->max)
+			return fail(err, errlen, file, v->line, v->col, "\"%s\" in \"%s\" is not a length of time such as "
+			                                                "\"24h\", \"90m\" or \"2d\" (1 minute to 30 days)",
+			            item, kv->key);
+		if (sp->n == CFG_LEADS_MAX)
+			return fail(err, errlen, file, v->line, v->col, "\"%s\" takes at most %d values", kv->key, CFG_LEADS_MAX);
+		sp->v[sp->n++] = secs;
+		return 0;
+	}
+	struct cfg_words *w = (struct cfg_words *)(void *)dst;
+	if (w->n == CFG_WORDS_MAX)
+		return fail(err, errlen, file, v->line, v->col, "\"%s\" takes at most %d values", kv->key, CFG_WORDS_MAX);
+	if (str_has_control(item) || str_copy(w->v[w->n], sizeof w->v[0], item) < 0)
+		return fail(err, errlen, file, v->line, v->col, "a value in \"%s\" is too long or holds control characters",
+		            kv->key);
+	w->n++;
+	return 0;
+}
+
+static int set_array(const struct key *k, char *dst, const struct toml_kv *kv, const char *file, char *err,
+                     size_t errlen)
+{
+	const struct toml_value *v = kv->value;
+	if (v->type != TOML_ARRAY)
+		return fail(err, errlen, file, v->line, v->col, "\"%s\" takes an array of strings, e.g. [\"%s\"]", kv->key,
+		            k->kind == K_DAYS ? "mon" : k->kind == K_SPANS ? "24h" : "...");
+	memset(dst, 0, k->size);
+	for (size_t i = 0; i < v->nitems; i++)
+		if (set_item(k, dst, kv, v->items[i], file, err, errlen) < 0)
+			return -1;
+	if (k->kind == K_DAYS && *(long long *)(void *)dst == 0)
+		return fail(err, errlen, file, v->line, v->col, "\"%s\" needs at least one weekday", kv->key);
+	return 0;
+}
+
+/* K_BOOL, K_SPAN and K_CLOCK: one value read into a long long. */
+static int set_number(const struct key *k, char *dst, const struct toml_kv *kv, const char *file, char *err,
+                      size_t errlen)
+{
+	const struct toml_value *v = kv->value;
+	long long *out = (long long *)(void *)dst;
+	if (k->kind == K_BOOL) {
+		if (v->type != TOML_BOOL)
+			return fail(err, errlen, file, v->line, v->col, "\"%s\" takes true or false", kv->key);
+		*out = v->b;
+		return 0;
+	}
+	long long n = v->type != TOML_STRING ? -1 : k->kind == K_SPAN ? parse_span(v->s) : parse_clock(v->s);
+	if (k->kind == K_CLOCK && n < 0)
+		return fail(err, errlen, file, v->line, v->col, "\"%s\" takes a time of day such as \"08:30\"", kv->key);
+	if (k->kind == K_SPAN && (n < k->min || n > k->max))
+		return fail(err, errlen, file, v->line, v->col, "\"%s\" takes a length of time such as \"24h\", \"90m\" "
+		                                                "or \"2d\" (1 minute to 30 days)", kv->key);
+	*out = n;
+	return 0;
+}
+
 static int set_value(const struct key *k, void *base, const struct toml_kv *kv, const char *file, char *err,
                      size_t errlen)
 {
 	const struct toml_value *v = kv->value;
 	char *dst = (char *)base + k->off;
+	if (k->kind == K_SPANS || k->kind == K_DAYS || k->kind == K_WORDS)
+		return set_array(k, dst, kv, file, err, errlen);
+	if (k->kind == K_BOOL || k->kind == K_SPAN || k->kind == K_CLOCK)
+		return set_number(k, dst, kv, file, err, errlen);
 	if (k->kind == K_INT) {
 		if (v->type != TOML_INT)
 			return fail(err, errlen, file, v->line, v->col, "\"%s\" takes an integer", kv->key);
@@ -268,6 +415,35 @@ static int add_person(struct cfg *cfg, const struct toml_kv *kv, const char *fil
 	return 0;
 }
 
+static int add_digest(struct cfg *cfg, const struct toml_kv *kv, const char *file, char *err, size_t errlen)
+{
+	if (kv->value->type != TOML_TABLE)
+		return fail(err, errlen, file, kv->line, kv->col, "\"%s\" in [digest] must be a table [digest.%s]",
+		            kv->key, kv->key);
+	if (!valid_handle(kv->key))
+		return fail(err, errlen, file, kv->line, kv->col, "\"%s\" is not a channel name (letters, digits, '.', "
+		                                                  "'_' or '-', at most 32)", kv->key);
+	struct cfg_digest *grown = realloc(cfg->digests, (size_t)(cfg->ndigests + 1) * sizeof *grown);
+	if (!grown)
+		return fail(err, errlen, file, kv->line, kv->col, "out of memory");
+	cfg->digests = grown;
+	struct cfg_digest *d = &cfg->digests[cfg->ndigests++];
+	memset(d, 0, sizeof *d);
+	str_copy(d->name, sizeof d->name, kv->key);
+	d->at = 8 * 60 + 30;
+	d->days = 0x3e; /* Monday to Friday */
+	d->line = kv->line;
+	d->col = kv->col;
+	char where[64];
+	snprintf(where, sizeof where, "[digest.%s]", kv->key);
+	if (apply_table(keys_digest, d, kv->value, where, file, err, errlen) < 0)
+		return -1;
+	if (!d->console[0])
+		return fail(err, errlen, file, kv->line, kv->col, "[digest.%s] says nowhere to deliver: add console = "
+		                                                  "\"HANDLE\" (the person whose console shows it)", kv->key);
+	return 0;
+}
+
 static int apply_people(struct cfg *cfg, const struct toml_kv *sec, const char *file, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < sec->value->nkv; i++)
@@ -283,9 +459,16 @@ static int apply_section(struct cfg *cfg, const struct toml_kv *sec, const char 
 		            sec->key, sec->key);
 	if (strcmp(sec->key, "people") == 0)
 		return apply_people(cfg, sec, file, err, errlen);
+	if (strcmp(sec->key, "digest") == 0) {
+		for (size_t i = 0; i < sec->value->nkv; i++)
+			if (add_digest(cfg, &sec->value->kv[i], file, err, errlen) < 0)
+				return -1;
+		return 0;
+	}
 	struct str_suggest sg;
 	str_suggest_init(&sg, sec->key);
 	str_suggest_offer(&sg, "people");
+	str_suggest_offer(&sg, "digest");
 	for (const struct section *s = sections; s->name; s++) {
 		char where[64];
 		snprintf(where, sizeof where, "[%s]", s->name);
@@ -305,8 +488,9 @@ static int apply_section(struct cfg *cfg, const struct toml_kv *sec, const char 
 	return fail(err, errlen, file, sec->line, sec->col, "unknown table [%s]%s", sec->key, hint);
 }
 
-/* Checks that need several keys at once. */
-static int check_people(const struct cfg *cfg, const char *file, char *err, size_t errlen)
+/* Checks that need several keys at once: unique emails, names that must name people,
+ * digest zones that default to [general]'s. */
+static int check_names(const struct cfg *cfg, const char *file, char *err, size_t errlen)
 {
 	for (int i = 0; i < cfg->npeople; i++)
 		for (int j = 0; j < i; j++)
@@ -314,6 +498,17 @@ static int check_people(const struct cfg *cfg, const char *file, char *err, size
 				return fail(err, errlen, file, cfg->people[i].line, cfg->people[i].col,
 				            "[people.%s] has the same email as [people.%s] (line %d)", cfg->people[i].handle,
 				            cfg->people[j].handle, cfg->people[j].line);
+	for (int i = 0; i < cfg->ndigests; i++) {
+		struct cfg_digest *d = &cfg->digests[i];
+		if (!d->timezone[0])
+			str_copy(d->timezone, sizeof d->timezone, cfg->timezone);
+		int known = 0;
+		for (int j = 0; j < cfg->npeople; j++)
+			known |= strcasecmp(cfg->people[j].handle, d->console) == 0;
+		if (!known)
+			return fail(err, errlen, file, d->line, d->col, "[digest.%s] console = \"%s\" names nobody in [people]",
+			            d->name, d->console);
+	}
 	if (!cfg->console_as[0])
 		return 0;
 	for (int i = 0; i < cfg->npeople; i++)
@@ -337,7 +532,7 @@ int cfg_load(const char *path, struct cfg *cfg, char *err, size_t errlen)
 		rc = apply_section(cfg, &root->kv[i], path, err, errlen);
 	toml_free(root);
 	if (rc == 0)
-		rc = check_people(cfg, path, err, errlen);
+		rc = check_names(cfg, path, err, errlen);
 	if (rc < 0)
 		cfg_free(cfg);
 	return rc;
@@ -358,12 +553,70 @@ static void print_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
+static void print_span(FILE *out, long long s)
+{
+	if (s % 86400 == 0)
+		fprintf(out, "\"%lldd\"", s / 86400);
+	else if (s % 3600 == 0)
+		fprintf(out, "\"%lldh\"", s / 3600);
+	else
+		fprintf(out, "\"%lldm\"", s / 60);
+}
+
+/* The array-valued kinds, as TOML arrays. */
+static void print_array(FILE *out, const struct key *k, const char *v)
+{
+	static const char *const days[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+	const char *sep = "";
+	fprintf(out, "%s = [", k->name);
+	if (k->kind == K_DAYS) {
+		long long mask = *(const long long *)(const void *)v;
+		for (int d = 0; d < 7; d++)
+			if (mask & (1LL << d)) {
+				fprintf(out, "%s\"%s\"", sep, days[d]);
+				sep = ", ";
+			}
+	} else if (k->kind == K_SPANS) {
+		const struct cfg_spans *sp = (const void *)v;
+		for (int i = 0; i < sp->n; i++, sep = ", ") {
+			fputs(sep, out);
+			print_span(out, sp->v[i]);
+		}
+	} else {
+		const struct cfg_words *w = (const void *)v;
+		for (int i = 0; i < w->n; i++, sep = ", ") {
+			fputs(sep, out);
+			print_string(out, w->v[i]);
+		}
+	}
+	fputs("]\n", out);
+}
+
+/* The kinds held in a long long. */
+static void print_number(FILE *out, const struct key *k, long long n)
+{
+	fprintf(out, "%s = ", k->name);
+	if (k->kind == K_BOOL)
+		fputs(n ? "true" : "false", out);
+	else if (k->kind == K_SPAN)
+		print_span(out, n);
+	else if (k->kind == K_CLOCK)
+		fprintf(out, "\"%02lld:%02lld\"", n / 60, n % 60);
+	else
+		fprintf(out, "%lld", n);
+	fputc('\n', out);
+}
+
 static void print_keys(FILE *out, const struct key *keys, const void *base)
 {
 	for (const struct key *k = keys; k->name; k++) {
 		const char *v = (const char *)base + k->off;
-		if (k->kind == K_INT) {
-			fprintf(out, "%s = %lld\n", k->name, *(const long long *)(const void *)v);
+		if (k->kind == K_SPANS || k->kind == K_DAYS || k->kind == K_WORDS) {
+			print_array(out, k, v);
+			continue;
+		}
+		if (k->kind == K_INT || k->kind == K_BOOL || k->kind == K_SPAN || k->kind == K_CLOCK) {
+			print_number(out, k, *(const long long *)(const void *)v);
 			continue;
 		}
 		if (!*v)
@@ -384,5 +637,9 @@ void cfg_print(const struct cfg *cfg, FILE *out)
 	for (int i = 0; i < cfg->npeople; i++) {
 		fprintf(out, "\n[people.%s]\n", cfg->people[i].handle);
 		print_keys(out, keys_person, &cfg->people[i]);
+	}
+	for (int i = 0; i < cfg->ndigests; i++) {
+		fprintf(out, "\n[digest.%s]\n", cfg->digests[i].name);
+		print_keys(out, keys_digest, &cfg->digests[i]);
 	}
 }

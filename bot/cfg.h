@@ -23,6 +23,32 @@ struct cfg_person {
 	int line, col; /* of its table, for messages */
 };
 
+#define CFG_WORDS_MAX 16
+/* An array of strings from the file: job titles, handles. */
+struct cfg_words {
+	char v[CFG_WORDS_MAX][STORE_NAME_MAX + 1];
+	int n;
+};
+
+/* Lead times of reminders, seconds before the start. */
+#define CFG_LEADS_MAX 4
+struct cfg_spans {
+	long long v[CFG_LEADS_MAX];
+	int n;
+};
+
+/* A team channel's daily digest, from a [digest.NAME] table. */
+struct cfg_digest {
+	char name[STORE_HANDLE_MAX + 1];
+	long long at;                   /* time = "08:30": minutes after local midnight */
+	char timezone[STORE_TZ_MAX + 1];/* default [general] timezone */
+	long long days;                 /* weekday bits, bit 0 = Sunday; default Mon-Fri */
+	struct cfg_words jobs;          /* only these jobs (none: all) */
+	struct cfg_words interviewers;  /* only interviews with one of these (none: all) */
+	char console[STORE_HANDLE_MAX + 1]; /* delivered to this person's console */
+	int line, col;
+};
+
 struct cfg {
 	char path[CFG_PATH_MAX];        /* the file read; empty: embedded defaults */
 	char database[CFG_PATH_MAX];    /* [store] path */
@@ -43,8 +69,19 @@ struct cfg {
 	char smtp_password[256];        /* secret */
 	char smtp_ca_file[CFG_PATH_MAX];
 	long long smtp_timeout;
+	struct cfg_spans reminder_leads;      /* [reminders] lead_times */
+	long long remind_panel_email;         /* [reminders] panel_email: also by email */
+	long long remind_candidate;           /* [reminders] candidate */
+	struct cfg_words remind_skip_jobs;    /* [reminders] candidate_skip_jobs */
+	long long feedback_request;           /* [feedback] request: ask at the end */
+	long long feedback_chase_after;       /* [feedback] chase_after, seconds */
+	long long feedback_escalate_after;    /* [feedback] escalate_after, seconds */
+	long long clock_autostart;            /* [clock] autostart */
+	long long clock_digest_catch_up;      /* [clock] digest_catch_up_until, minutes */
 	struct cfg_person *people;
 	int npeople;
+	struct cfg_digest *digests;
+	int ndigests;
 };
 
 /* Fills CFG with the embedded defaults (./interviewd.db, the machine's zone, ...). */
