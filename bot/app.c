@@ -52,6 +52,22 @@ fail:
 	return -1;
 }
 
+void app_clock_settings(const struct cfg *cfg, struct cmd_settings *set)
+{
+	set->nleads = cfg->reminder_leads.n;
+	for (int i = 0; i < set->nleads; i++)
+		set->leads[i] = cfg->reminder_leads.v[i];
+	set->remind_panel_email = (int)cfg->remind_panel_email;
+	set->remind_candidate = (int)cfg->remind_candidate;
+	set->nskip_jobs = cfg->remind_skip_jobs.n;
+	for (int i = 0; i < set->nskip_jobs; i++)
+		set->skip_jobs[i] = cfg->remind_skip_jobs.v[i];
+	set->feedback_request = (int)cfg->feedback_request;
+	set->chase_after = cfg->feedback_chase_after;
+	set->escalate_after = cfg->feedback_escalate_after;
+	set->autostart = (int)cfg->clock_autostart;
+}
+
 int app_open(struct app *app, const char *config, char *err, size_t errlen)
 {
 	memset(app, 0, sizeof *app);
@@ -60,6 +76,7 @@ int app_open(struct app *app, const char *config, char *err, size_t errlen)
 	app->set.default_tz = app->cfg.timezone;
 	app->set.default_duration = (int)app->cfg.default_duration;
 	app->set.default_type = (enum store_type)store_type_parse(app->cfg.default_type);
+	app_clock_settings(&app->cfg, &app->set);
 	app->st = store_open(app->cfg.database, err, errlen);
 	if (!app->st || sync_people(app, err, errlen) < 0) {
 		app_close(app);

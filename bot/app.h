@@ -14,6 +14,9 @@ struct app {
 	struct cmd_settings set;
 };
 
+/* The reminder, feedback and clock settings of CFG into SET (pointers into CFG). */
+void app_clock_settings(const struct cfg *cfg, struct cmd_settings *set);
+
 /* Loads CONFIG (NULL: embedded defaults), opens the store and syncs [people] into it.
  * 0, or -1 with a reason in ERR. */
 int app_open(struct app *app, const char *config, char *err, size_t errlen);

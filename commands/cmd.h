@@ -13,11 +13,23 @@
 
 #include "store/store.h"
 
-/* What the handlers need from the configuration. */
+/* What the handlers and the clock need from the configuration. */
+#define CMD_LEADS_MAX 4
+#define CMD_SKIP_JOBS_MAX 16
 struct cmd_settings {
 	const char *default_tz;       /* for people without a zone of their own */
 	int default_duration;         /* minutes */
 	enum store_type default_type;
+	long long leads[CMD_LEADS_MAX]; /* reminders, seconds before the start */
+	int nleads;
+	int remind_panel_email;       /* panel reminders also by email */
+	int remind_candidate;         /* candidates get email reminders */
+	const char *skip_jobs[CMD_SKIP_JOBS_MAX]; /* ... except for these jobs */
+	int nskip_jobs;
+	int feedback_request;         /* ask the panel for feedback at the end */
+	long long chase_after;        /* nudge an interviewer this long after the end */
+	long long escalate_after;     /* then tell the recruiter */
+	int autostart;                /* scheduled → in_progress at the start time */
 };
 
 struct cmd_request {

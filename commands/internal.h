@@ -87,6 +87,12 @@ int cmd_notify(struct cmd_ctx *c, const char *kind, const struct store_interview
  * the times and saving it; else -1 with a reply that says what can be done. */
 int cmd_transition(struct cmd_ctx *c, struct store_interview *iv, enum store_status to);
 
+/* Writes the duties of a new interview (commands/duty.c): reminders at each lead time
+ * still ahead, the feedback request at its end, the chaser and the escalation, the
+ * automatic start. _drop ends the open duties of an interview, saying why. */
+int cmd_plan_duties(struct cmd_ctx *c, const struct store_interview *iv);
+int cmd_drop_duties(struct cmd_ctx *c, int64_t interview_id, const char *why);
+
 /* Handlers, one per command; each returns 0 or -1 (reply set). */
 int cmd_schedule(struct cmd_ctx *c);
 int cmd_reschedule(struct cmd_ctx *c);

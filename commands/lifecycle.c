@@ -99,7 +99,7 @@ int cmd_cancel(struct cmd_ctx *c)
 		str_copy(iv.cancel_reason, sizeof iv.cancel_reason, reason);
 		iv.sequence++; /* the calendar event changes: a CANCEL */
 		if (cmd_transition(c, &iv, ST_CANCELLED) == 0 && cmd_audit(c, "cancel", iv.id, "%s", reason) == 0 &&
-		    cmd_notify(c, "cancelled", &iv, NULL) == 0)
+		    cmd_drop_duties(c, iv.id, "the interview was cancelled") == 0 && cmd_notify(c, "cancelled", &iv, NULL) == 0)
 			rc = reply_with(c, &iv, "Cancelled");
 	}
 	store_interview_clear(&iv);

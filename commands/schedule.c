@@ -202,7 +202,9 @@ static int create(struct cmd_ctx *c, struct store_interview *iv, const struct st
 	struct store_interview stored; /* with the candidate's and panel's addresses */
 	if (store_interview_get(c->st, iv->id, &stored, 0) <= 0)
 		return cmd_store_fail(c);
-	return cmd_notify(c, old ? "rescheduled" : "scheduled", &stored, old);
+	if (old && cmd_drop_duties(c, old->id, "the interview was rescheduled") < 0)
+		return -1;
+	return cmd_plan_duties(c, &stored) < 0 ? -1 : cmd_notify(c, old ? "rescheduled" : "scheduled", &stored, old);
 }
 
 static int reply_created(struct cmd_ctx *c, int64_t id, const char *verb)

@@ -32,12 +32,12 @@ struct notices {
 enum {
 	V_NAME, V_CANDIDATE, V_JOB, V_WHEN, V_DAY, V_ZONE, V_WAS, V_DURATION, V_TYPE, V_ROUND, V_LOCATION,
 	V_LINK, V_PANEL, V_NOTES, V_REASON, V_ID, V_ORGANIZER, V_SCHEDULED, V_RESCHEDULED, V_CANCELLED,
-	V_REMOVED, V_COUNT
+	V_REMOVED, V_REMINDER, V_FEEDBACK, V_COUNT
 };
 static const char *const var_names[V_COUNT] = {
 	"name",  "candidate", "job",   "when",  "day",    "zone",      "was",       "duration",    "type_label",
 	"round", "location",  "link",  "panel", "notes",  "reason",    "id",        "organizer",   "scheduled",
-	"rescheduled", "cancelled", "removed"};
+	"rescheduled", "cancelled", "removed", "reminder", "feedback_request"};
 
 void notice_address(const char *from, char *buf, size_t len)
 {
@@ -206,7 +206,8 @@ static void fill_vars(const struct notices *n, const struct event *e, struct tex
 		e->candidate ? NULL : iv->notes, e->candidate ? NULL : iv->cancel_reason, t->id,
 		n->from_name[0] ? n->from_name : n->from_addr,
 		strcmp(e->kind, "scheduled") == 0 ? "1" : NULL, strcmp(e->kind, "rescheduled") == 0 ? "1" : NULL,
-		strcmp(e->kind, "cancelled") == 0 ? "1" : NULL, strcmp(e->kind, "removed") == 0 ? "1" : NULL};
+		strcmp(e->kind, "cancelled") == 0 ? "1" : NULL, strcmp(e->kind, "removed") == 0 ? "1" : NULL,
+		strcmp(e->kind, "reminder") == 0 ? "1" : NULL, strcmp(e->kind, "feedback_request") == 0 ? "1" : NULL};
 	for (int i = 0; i < V_COUNT; i++)
 		v[i] = (struct tpl_var){var_names[i], values[i]};
 }
@@ -292,9 +293,20 @@ static GMimeObject *text_part(const char *subtype, const char *text)
 	return GMIME_OBJECT(part);
 }
 
-/* multipart/mixed [ multipart/alternative [plain, html, calendar], invite.ics ] */
+/* multipart/mixed [ multipart/alternative [plain, html, calendar], invite.ics ], or
+ * without an invite (ICS NULL: reminders, feedback requests) multipart/alternative
+ * [plain, html]. */
 static GMimeObject *body(const char *txt, const char *html, const char *ics, const char *method)
 {
+	if (!ics) {
+		GMimeMultipart *alt = g_mime_multipart_new_with_subtype("alternative");
+		GMimeObject *parts[] = {text_part("plain", txt), text_part("html", html)};
+		for (int i = 0; i < 2; i++) {
+			g_mime_multipart_add(alt, parts[i]);
+			g_object_unref(parts[i]);
+		}
+		return GMIME_OBJECT(alt);
+	}
 	GMimeMultipart *mixed = g_mime_multipart_new_with_subtype("mixed");
 	GMimeMultipart *alt = g_mime_multipart_new_with_subtype("alternative");
 	GMimeObject *parts[] = {text_part("plain", txt), text_part("html", html),
@@ -394,14 +406,17 @@ static char *build(struct notices *n, const struct store_outbox_row *row, const 
 	char *parts[3] = {0}, uid[400], description[5000], *ics = NULL, *msg = NULL;
 	struct texts t;
 	struct tpl_var vars[V_COUNT];
-	if (fill(n, e, parts, err, errlen) == 0) {
+	int invites = strcmp(e->kind, "reminder") != 0 && strcmp(e->kind, "feedback_request") != 0;
+	int filled = fill(n, e, parts, err, errlen) == 0;
+	if (filled && invites) {
 		fill_vars(n, e, &t, vars);
 		describe(e, t.panel, description, sizeof description);
 		snprintf(uid, sizeof uid, "interview-%lld.%s@%s", (long long)(e->iv.root_id ? e->iv.root_id : e->iv.id),
 		         instance, n->domain);
-		ics = invite(n, e, uid, now, description);
+		if (!(ics = invite(n, e, uid, now, description)))
+			snprintf(err, errlen, "out of memory");
 	}
-	if (ics) {
+	if (filled && (ics || !invites)) {
 		int cancel = strcmp(e->kind, "cancelled") == 0 || strcmp(e->kind, "removed") == 0;
 		GMimeMessage *m = g_mime_message_new(TRUE);
 		headers(n, m, row, e, parts[0], instance, now);

@@ -109,6 +109,16 @@ const char *const store_sql[Q_COUNT] = {
 	[Q_STATS_PERSON_STATUS] = "SELECT coalesce((SELECT n FROM person_status_counts WHERE person_id = ?1 "
 	                          "AND status = ?2), 0)",
 
+	[Q_DUTY_ADD] = "INSERT INTO duties (due_at, kind, interview_id, person_id, lead) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[Q_DUTY_DROP] = "UPDATE duties SET done_at = ?2, skipped = ?3 WHERE interview_id = ?1 AND done_at IS NULL",
+	[Q_DUTY_NEXT] = "SELECT id, due_at, kind, interview_id, person_id, lead FROM duties "
+	                "WHERE done_at IS NULL AND due_at <= ?1 ORDER BY due_at, id LIMIT 1",
+	[Q_DUTY_NEXT_DUE] = "SELECT min(due_at) FROM duties WHERE done_at IS NULL",
+	[Q_DUTY_DONE] = "UPDATE duties SET done_at = ?2, skipped = ?3 WHERE id = ?1",
+	[Q_DIGEST_SENT] = "SELECT count(*) FROM digests_sent WHERE channel = ?1 AND day = ?2",
+	[Q_DIGEST_ADD] = "INSERT INTO digests_sent (channel, day, due_at, sent_at) VALUES (?1, ?2, ?3, ?4)",
+	[Q_FEEDBACK_GIVEN] = "SELECT count(*) FROM feedback WHERE interview_id = ?1 AND person_id = ?2 "
+	                     "AND (rating IS NOT NULL OR recommendation IS NOT NULL)",
 	[Q_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[Q_AUDIT] = "INSERT INTO audit (at, actor_id, via, action, interview_id, detail) "
 	            "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -214,6 +214,31 @@ struct store_stats {
 int store_stats(struct store *st, int64_t person_id, int64_t day_from, int64_t day_to,
                 int64_t week_from, int64_t week_to, struct store_stats *s);
 
+/* Duties: what the clock must do later about an interview (store/duties.c). */
+enum store_duty { DUTY_REMINDER, DUTY_FEEDBACK_REQUEST, DUTY_FEEDBACK_CHASE, DUTY_FEEDBACK_ESCALATE,
+                  DUTY_AUTOSTART, DUTY_COUNT };
+struct store_duty_row {
+	int64_t id, due_at, interview_id, person_id; /* person 0: the candidate / nobody */
+	enum store_duty kind;
+	int64_t lead;
+};
+const char *store_duty_name(enum store_duty d);
+int store_duty_add(struct store *st, int64_t due_at, enum store_duty kind, int64_t interview_id, int64_t person_id,
+                   int64_t lead);
+/* Ends every open duty of an interview, saying WHY (it moved, it was cancelled). */
+int store_duty_drop(struct store *st, int64_t interview_id, int64_t now, const char *why);
+/* The earliest open duty due at NOW or before: 1 found, 0 none. */
+int store_duty_next(struct store *st, int64_t now, struct store_duty_row *d);
+/* When the earliest open duty falls due; 0 when none is open. */
+int64_t store_duty_next_due(struct store *st);
+/* Marks a duty done; WHY (may be NULL) says why it was skipped instead. */
+int store_duty_done(struct store *st, int64_t id, int64_t now, const char *why);
+/* 1 if PERSON gave a rating or a recommendation for INTERVIEW. */
+int store_feedback_given(struct store *st, int64_t interview_id, int64_t person_id);
+/* Digests: 1 if CHANNEL's digest of local DAY (YYYY-MM-DD) went out; _add records it. */
+int store_digest_sent(struct store *st, const char *channel, const char *day);
+int store_digest_add(struct store *st, const char *channel, const char *day, int64_t due_at, int64_t now);
+
 /* The random name of this database (meta 'instance'), for Message-IDs and UIDs. */
 int store_instance(struct store *st, char *buf, size_t len);
 

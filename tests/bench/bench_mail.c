@@ -65,7 +65,7 @@ int main(void)
 		return 1;
 	snprintf(db, sizeof db, "%s/bench.db", path);
 	struct store *st = store_open(db, err, sizeof err);
-	struct cmd_settings set = {"Europe/Berlin", 60, TYPE_VIDEO};
+	struct cmd_settings set = {.default_tz = "Europe/Berlin", .default_duration = 60, .default_type = TYPE_VIDEO};
 	struct store_person me = {.handle = "rita", .name = "Rita", .email = "rita@example.com", .role = ROLE_RECRUITER};
 	struct notice_settings ns = {"Interviews <bot@example.com>", "", ""};
 	struct notices *n = st ? notice_new(&ns, err, sizeof err) : NULL;

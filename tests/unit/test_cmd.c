@@ -28,7 +28,7 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-static const struct cmd_settings settings = {"Europe/Berlin", 60, TYPE_VIDEO};
+static const struct cmd_settings settings = {.default_tz = "Europe/Berlin", .default_duration = 60, .default_type = TYPE_VIDEO};
 
 /* ---- the lexer ----
  * Each row: what was typed, and the split as "name [positional] ... key=<value> ...",
