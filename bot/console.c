@@ -3,6 +3,10 @@
 #include "bot/render.h"
 #include "lib/clock.h"
 #include "bot/sender.h"
+#include "bot/timer.h"
+
+#include <errno.h>
+#include <poll.h>
 
 #include <cjson/cJSON.h>
 
@@ -71,10 +75,50 @@ static void show_chat(struct app *app, const struct store_person *me, const stru
 	}
 }
 
+/* Lines typed at the console, read with poll() so that chat messages (reminders, a
+ * digest) show while nobody types. */
+struct reader {
+	int fd;
+	char buf[8192];
+	size_t len;
+	int eof;
+};
+
+/* The next line into LINE: 1 a line, 0 none yet (timeout), -1 end of input. */
+static int next_line(struct reader *r, char *line, size_t cap, int timeout_ms)
+{
+	for (;;) {
+		char *nl = memchr(r->buf, '\n', r->len);
+		if (nl || (r->eof && r->len) || r->len == sizeof r->buf) {
+			size_t n = nl ? (size_t)(nl - r->buf) : r->len;
+			size_t keep = n < cap ? n : cap - 1;
+			memcpy(line, r->buf, keep);
+			line[keep] = 0;
+			size_t used = nl ? n + 1 : n;
+			memmove(r->buf, r->buf + used, r->len - used);
+			r->len -= used;
+			return 1;
+		}
+		if (r->eof)
+			return -1;
+		struct pollfd p = {r->fd, POLLIN, 0};
+		int ready = poll(&p, 1, timeout_ms);
+		if (ready == 0)
+			return 0;
+		ssize_t got = ready < 0 ? -1 : read(r->fd, r->buf + r->len, sizeof r->buf - r->len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			r->eof = 1;
+		else
+			r->len += (size_t)got;
+	}
+}
+
 int console_run(struct app *app, const struct console_opts *o, FILE *in, FILE *out)
 {
 	struct store_person me;
-	char err[512];
+	char err[512], line[8192];
 	if (app_actor(app, o->as, &me, err, sizeof err) < 0) {
 		fprintf(stderr, "interviewd: %s\n", err);
 		return 1;
@@ -84,21 +128,28 @@ int console_run(struct app *app, const struct console_opts *o, FILE *in, FILE *o
 		fprintf(out, "interviewd console, acting as %s (%s). Type help, or quit.\n", me.handle,
 		        store_role_name(me.role));
 	struct sender mail;
-	if (sender_start(&mail, &app->cfg, err, sizeof err) < 0) {
+	struct timer clock;
+	if (sender_start(&mail, &app->cfg, err, sizeof err) < 0 ||
+	    timer_start(&clock, &app->cfg, &app->set, err, sizeof err) < 0) {
 		fprintf(stderr, "interviewd: %s\n", err);
 		return 1;
 	}
-	char *line = NULL;
-	size_t cap = 0;
-	int rc = 0;
+	struct reader rd = {.fd = fileno(in)};
+	int rc = 0, prompt = 1;
 	show_chat(app, &me, o, out);
 	for (;;) {
-		if (tty)
+		if (tty && prompt)
 			fputs("interview> ", out), fflush(out);
-		ssize_t n = getline(&line, &cap, in);
-		if (n < 0)
-			break;
-		line[strcspn(line, "\r\n")] = 0;
+		int got = next_line(&rd, line, sizeof line, 1000);
+		prompt = got != 0;
+		if (got <= 0) {
+			show_chat(app, &me, o, out); /* while nobody types: reminders, digests */
+			fflush(out);
+			if (got < 0)
+				break;
+			continue;
+		}
+		line[strcspn(line, "\r")] = 0;
 		if (blank_or_comment(line))
 			continue;
 		if (strcmp(line, "quit") == 0 || strcmp(line, "exit") == 0)
@@ -108,10 +159,11 @@ int console_run(struct app *app, const struct console_opts *o, FILE *in, FILE *o
 			break;
 		}
 		sender_wake(&mail);
+		timer_wake(&clock);
 		show_chat(app, &me, o, out);
 		fflush(out);
 	}
-	free(line);
+	timer_stop(&clock);
 	sender_stop(&mail);
 	show_chat(app, &me, o, out);
 	return rc;

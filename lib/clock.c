@@ -18,13 +18,37 @@ static int has_offset(const char *v)
 	return t && (strchr(t, '+') || strchr(t, '-'));
 }
 
+int clock_from_file(void)
+{
+	const char *v = getenv("INTERVIEWD_NOW");
+	return v && v[0] == '@';
+}
+
+/* The first line of FILE, for INTERVIEWD_NOW=@FILE. */
+static const char *read_now(const char *file, char *buf, size_t len)
+{
+	FILE *f = fopen(file, "r");
+	if (!f)
+		return NULL;
+	char *ok = fgets(buf, (int)len, f);
+	fclose(f);
+	if (!ok)
+		return NULL;
+	buf[strcspn(buf, "\r\n")] = 0;
+	return buf;
+}
+
 int clock_now(time_t *now, char *err, size_t errlen)
 {
 	const char *v = getenv("INTERVIEWD_NOW");
-	char why[256];
+	char why[256], line[128];
 	if (!v || !*v) {
 		*now = time(NULL);
 		return 0;
+	}
+	if (v[0] == '@' && !(v = read_now(v + 1, line, sizeof line))) {
+		snprintf(err, errlen, "INTERVIEWD_NOW names a file that cannot be read: %s", getenv("INTERVIEWD_NOW") + 1);
+		return -1;
 	}
 	if (!has_offset(v) || when_parse(v, "UTC", 0, now, why, sizeof why) < 0) {
 		snprintf(err, errlen, "INTERVIEWD_NOW=\"%s\" is not an ISO 8601 date-time with an offset, such as "

@@ -59,6 +59,17 @@ time_t tz_timegm(const struct tz_local *lt);
  * first moment after it when midnight falls in a DST gap). Defined in lib/tzday.c. */
 time_t tz_day_start(const char *zone, int year, int mon, int day);
 
+/* The first instant strictly after AFTER at which the local wall clock in ZONE reads
+ * HOUR:MINUTE on a day whose weekday is in DAYS (bit 0 = Sunday ... bit 6 = Saturday).
+ * A time that does not exist that day (DST gap) fires at the first instant after the
+ * gap (02:30 on a spring-forward night in Berlin fires at 03:00 CEST, 01:00 UTC); a
+ * time that exists twice (fall back) fires at its first occurrence only, never twice.
+ * Returns 0, or -1 if DAYS is 0 or ZONE is unknown; also -1 (TZ_EINVAL) when HOUR:MINUTE
+ * is not a time of day or AFTER or the answer lies outside 1900-2199. Bits of DAYS above
+ * bit 6 are ignored. Writes *OUT only on success. Defined in lib/tzday.c. */
+int tz_next_local(const char *zone, int hour, int minute, unsigned days, time_t after,
+		  time_t *out);
+
 /* Moves the calendar date of LT by N days (may be negative), leaving the time of day,
  * and fills the weekday. TZ_EINVAL when the result leaves 1900-2199. Defined in
  * lib/tzday.c. */

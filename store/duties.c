@@ -99,6 +99,23 @@ int store_feedback_given(struct store *st, int64_t interview_id, int64_t person_
 	return count2(st, Q_FEEDBACK_GIVEN, interview_id, person_id, NULL, NULL);
 }
 
+int store_overdue(struct store *st, int64_t now, int64_t since, int64_t due_by,
+                  void (*fn)(const char *handle, int n, const char *ids, void *arg), void *arg)
+{
+	sqlite3_stmt *s = store_stmt(st, Q_OVERDUE);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, since);
+	sqlite3_bind_int64(s, 3, due_by);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn((const char *)sqlite3_column_text(s, 0), sqlite3_column_int(s, 1), (const char *)sqlite3_column_text(s, 2),
+		   arg);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : store_sqlfail(st, "read overdue feedback");
+}
+
 int store_digest_sent(struct store *st, const char *channel, const char *day)
 {
 	return count2(st, Q_DIGEST_SENT, 0, 0, channel, day);

@@ -3,6 +3,12 @@ config
 [general]
 timezone = "Europe/Berlin"
 
+# Reminders and feedback requests are the clock's (clock.t); this is the lifecycle.
+[reminders]
+lead_times = []
+[feedback]
+request = false
+
 [people.rita]
 name = "Rita Recruiter"
 email = "rita@example.com"

@@ -24,6 +24,8 @@ with its own database and mail folder. The step language:
   ~ PATH TEXT                     ... contains TEXT; in text mode or after $: "~ TEXT"
   !~ TEXT                         the text output does not contain TEXT
   # PATH                          the JSON at PATH is absent or null
+  chat N                          the last command printed N chat lines ({"chat": ...})
+  chat ~ TEXT                     one of them contains TEXT
   sql QUERY => ROWS               the query's rows, cells joined by | and rows by ;
   sqlx STATEMENTS                  change the database behind the binary's back (sqlx @FILE:
                                   run the SQL in FILE, relative to the repository)
@@ -70,6 +72,7 @@ class Scenario:
         self.env.pop("INTERVIEWD_NOW", None)
         self.env["TZ"] = "UTC"
         self.actor = None
+        self.chats = []
         self.config = None
         self.reply = None
         self.text = ""
@@ -125,11 +128,16 @@ class Scenario:
         self.check(p.returncode == 0, what + " (exit status)", "exit 0", f"exit {p.returncode}: {self.text[-2000:]}")
         if mode == "t":
             return
-        lines = p.stdout.strip().splitlines()
-        try:
-            self.reply = json.loads(lines[-1]) if lines else None
-        except json.JSONDecodeError:
-            self.reply = None
+        self.reply, self.chats = None, []
+        for line in p.stdout.strip().splitlines():
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(obj, dict) and "chat" in obj:
+                self.chats.append(obj["chat"])
+            elif isinstance(obj, dict):
+                self.reply = obj
         if not isinstance(self.reply, dict):
             self.fail(what, "one JSON reply", self.text)
             return
@@ -184,6 +192,13 @@ class Scenario:
             self.check(rest not in self.text, line, f"no {rest!r}", self.text[:800])
         elif word == "#":
             self.check(self.lookup(rest) is None, line, "null", json.dumps(self.lookup(rest)))
+        elif word == "chat":
+            if rest.isdigit():
+                self.check(len(self.chats) == int(rest), line, rest, json.dumps(self.chats)[:800])
+            else:
+                text = rest.partition("~ ")[2]
+                self.check(any(text in c for c in self.chats), line, f"a chat line with {text!r}",
+                           json.dumps(self.chats)[:800])
         elif word == "sqlx":
             con = sqlite3.connect(self.db())
             con.executescript(rest if not rest.startswith("@") else open(os.path.join(REPO, rest[1:])).read())

@@ -1,0 +1,192 @@
+/* timer.c: see timer.h. */
+#include "bot/timer.h"
+#include "commands/digest.h"
+#include "commands/duty.h"
+#include "lib/clock.h"
+#include "lib/tz.h"
+#include "lib/tzfmt.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_CHANNELS 32
+
+struct state {
+	struct timer *t;
+	struct store *st;
+	time_t next[MAX_CHANNELS]; /* each channel's next digest */
+};
+
+static void log_error(const char *what, const char *why)
+{
+	fprintf(stderr, "interviewd: part=clock level=error msg=\"%s: %s\"\n", what, why);
+}
+
+static time_t next_digest(const struct cfg_digest *d, time_t after)
+{
+	time_t at = 0;
+	if (tz_next_local(d->timezone, (int)(d->at / 60), (int)(d->at % 60), (unsigned)d->days, after, &at) < 0)
+		return 0;
+	return at;
+}
+
+/* Sends channel D's digest due at DUE (its local day), once: the row that records it
+ * and the message commit together. */
+static void send_digest(struct state *s, const struct cfg_digest *d, time_t due, time_t now)
+{
+	char day[16], err[256];
+	struct tz_local l;
+	const char *jobs[CFG_WORDS_MAX], *people[CFG_WORDS_MAX];
+	for (int i = 0; i < d->jobs.n; i++)
+		jobs[i] = d->jobs.v[i];
+	for (int i = 0; i < d->interviewers.n; i++)
+		people[i] = d->interviewers.v[i];
+	struct digest_spec spec = {d->name, d->timezone, jobs, d->jobs.n, people, d->interviewers.n};
+	tz_from_utc(d->timezone, due, &l, NULL);
+	snprintf(day, sizeof day, "%04d-%02d-%02d", l.year, l.mon, l.day);
+	if (store_begin(s->st) < 0)
+		return log_error("digest", store_error(s->st));
+	int sent = store_digest_sent(s->st, d->name, day);
+	char *text = sent == 0 ? digest_render(s->st, s->t->set, &spec, now, err, sizeof err) : NULL;
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "text", text ? text : "");
+	cJSON_AddStringToObject(j, "channel", d->name);
+	char *payload = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	int ok = sent == 0 && text && payload && store_outbox_add(s->st, "console", "digest", d->console, 0, payload, now) == 0 &&
+	         store_digest_add(s->st, d->name, day, due, now) == 0;
+	if (ok && store_commit(s->st) == 0)
+		fprintf(stderr, "interviewd: part=clock level=info msg=\"digest sent\" channel=%s day=%s\n", d->name, day);
+	else
+		store_rollback(s->st);
+	if (sent < 0 || (sent == 0 && !ok))
+		log_error("digest", text ? store_error(s->st) : err);
+	free(text);
+	free(payload);
+}
+
+/* On start: today's digest, if its time has passed, is sent late only before the
+ * catch-up time; every channel's next time is set. */
+static void catch_up(struct state *s, time_t now)
+{
+	for (int i = 0; i < s->t->cfg->ndigests && i < MAX_CHANNELS; i++) {
+		const struct cfg_digest *d = &s->t->cfg->digests[i];
+		struct tz_local l;
+		tz_from_utc(d->timezone, now, &l, NULL);
+		time_t today = next_digest(d, tz_day_start(d->timezone, l.year, l.mon, l.day) - 1);
+		s->next[i] = next_digest(d, now);
+		if (!today || today > now || today < tz_day_start(d->timezone, l.year, l.mon, l.day))
+			continue;
+		if (l.hour * 60 + l.min < s->t->cfg->clock_digest_catch_up)
+			send_digest(s, d, today, now);
+		else
+			fprintf(stderr, "interviewd: part=clock level=info msg=\"skipped today's digest, too late\" "
+			                "channel=%s\n", d->name);
+	}
+}
+
+/* Digests whose time has come; when time jumped over several, only the last is sent. */
+static void digests(struct state *s, time_t now)
+{
+	for (int i = 0; i < s->t->cfg->ndigests && i < MAX_CHANNELS; i++) {
+		const struct cfg_digest *d = &s->t->cfg->digests[i];
+		time_t due = 0;
+		while (s->next[i] && s->next[i] <= now) {
+			if (due)
+				fprintf(stderr, "interviewd: part=clock level=info msg=\"skipped a missed digest\" channel=%s\n",
+				        d->name);
+			due = s->next[i];
+			s->next[i] = next_digest(d, due);
+		}
+		if (due)
+			send_digest(s, d, due, now);
+	}
+}
+
+/* Milliseconds until the next duty or digest, at most a minute. */
+static int wait_ms(struct state *s, time_t now)
+{
+	if (clock_from_file())
+		return 50;
+	time_t next = store_duty_next_due(s->st);
+	for (int i = 0; i < s->t->cfg->ndigests && i < MAX_CHANNELS; i++)
+		if (s->next[i] && (!next || s->next[i] < next))
+			next = s->next[i];
+	if (!next || next - now > 60)
+		return 60000;
+	return next <= now ? 0 : (int)(next - now) * 1000;
+}
+
+static int woken(struct timer *t)
+{
+	char buf[64];
+	int stop = 0;
+	ssize_t n;
+	while ((n = read(t->pipe[0], buf, sizeof buf)) > 0)
+		stop |= memchr(buf, 'q', (size_t)n) != NULL;
+	return stop;
+}
+
+static void *run(void *arg)
+{
+	struct state s = {arg, NULL, {0}};
+	char err[512];
+	time_t now;
+	if (!(s.st = store_open(s.t->cfg->database, err, sizeof err)) || clock_now(&now, err, sizeof err) < 0) {
+		log_error("start", err);
+		store_close(s.st);
+		return NULL;
+	}
+	catch_up(&s, now);
+	for (int stop = 0; !stop;) {
+		if (clock_now(&now, err, sizeof err) < 0)
+			log_error("clock", err);
+		else if (duty_run(s.st, s.t->set, now, err, sizeof err) < 0)
+			log_error("duties", err);
+		digests(&s, now);
+		struct pollfd p = {s.t->pipe[0], POLLIN, 0};
+		if (poll(&p, 1, wait_ms(&s, now)) > 0)
+			stop = woken(s.t);
+	}
+	store_close(s.st);
+	return NULL;
+}
+
+int timer_start(struct timer *t, const struct cfg *cfg, const struct cmd_settings *set, char *err, size_t errlen)
+{
+	memset(t, 0, sizeof *t);
+	t->cfg = cfg;
+	t->set = set;
+	if (pipe2(t->pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	if (pthread_create(&t->thread, NULL, run, t) != 0) {
+		snprintf(err, errlen, "cannot start the clock thread");
+		close(t->pipe[0]);
+		close(t->pipe[1]);
+		return -1;
+	}
+	return 0;
+}
+
+void timer_wake(struct timer *t)
+{
+	ssize_t n = write(t->pipe[1], "w", 1);
+	(void)n; /* a full pipe already wakes it */
+}
+
+void timer_stop(struct timer *t)
+{
+	while (write(t->pipe[1], "q", 1) < 0 && errno == EINTR)
+		;
+	pthread_join(t->thread, NULL);
+	close(t->pipe[0]);
+	close(t->pipe[1]);
+}

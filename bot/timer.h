@@ -1,0 +1,29 @@
+/* timer: the daemon's clock, a thread of its own. It sleeps until the next duty or
+ * digest falls due (no polling: idle, it wakes once a minute at most, or when a
+ * command wakes it because the schedule changed), then carries out the due duties
+ * (commands/duty.c) and sends each team channel's digest at its local time
+ * (commands/digest.c), recording every digest so a restart never sends one twice.
+ * On start it catches up: duties still useful are carried out, the others skipped;
+ * today's digest is sent late only before [clock] digest_catch_up_until (local).
+ * With INTERVIEWD_NOW=@FILE it looks at the file every 50 ms instead of sleeping. */
+#ifndef INTERVIEWD_TIMER_H
+#define INTERVIEWD_TIMER_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+#include "bot/cfg.h"
+#include "commands/cmd.h"
+
+struct timer {
+	pthread_t thread;
+	int pipe[2];
+	const struct cfg *cfg;
+	const struct cmd_settings *set;
+};
+
+int timer_start(struct timer *t, const struct cfg *cfg, const struct cmd_settings *set, char *err, size_t errlen);
+void timer_wake(struct timer *t);
+void timer_stop(struct timer *t);
+
+#endif

@@ -1,0 +1,176 @@
+/* digest.c: see digest.h. */
+#include "commands/digest.h"
+#include "lib/tz.h"
+#include "lib/tzfmt.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define DIGEST_ROWS 2000 /* interviews read for a week; a team has far fewer */
+
+struct text {
+	char *s;
+	size_t len, cap;
+};
+
+__attribute__((format(printf, 2, 3))) static void add(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !t->s)
+		return;
+	if (t->len + (size_t)n + 1 > t->cap) {
+		size_t cap = (t->cap + (size_t)n + 1) * 2;
+		char *s = realloc(t->s, cap);
+		if (!s) {
+			free(t->s);
+			t->s = NULL;
+			return;
+		}
+		t->s = s;
+		t->cap = cap;
+	}
+	va_start(ap, fmt);
+	vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
+	va_end(ap);
+	t->len += (size_t)n;
+}
+
+static int wanted(const struct digest_spec *d, const struct store_interview *iv)
+{
+	int job = d->njobs == 0, who = d->npeople == 0;
+	for (int i = 0; !job && i < d->njobs; i++)
+		job = strcasecmp(d->jobs[i], iv->job_title) == 0;
+	for (int i = 0; !who && i < d->npeople; i++)
+		for (int j = 0; j < iv->npanel; j++)
+			who |= strcasecmp(d->people[i], iv->panel[j].handle) == 0;
+	return job && who;
+}
+
+/* The channel's interviews starting in [from, to): kept in *OUT (malloc'd, *N of them),
+ * and how many there are in all in *COUNT (a channel with no filters counts beyond the
+ * rows read). */
+static int read_range(struct store *st, const struct digest_spec *d, int64_t from, int64_t to,
+                      struct store_interview **out, int *n, int *count)
+{
+	struct store_filter f = {.from = from, .to = to, .limit = DIGEST_ROWS,
+	                         .status_mask = 1u << ST_SCHEDULED | 1u << ST_IN_PROGRESS | 1u << ST_COMPLETED};
+	int total, kept = 0;
+	if (store_interview_list(st, &f, out, n, &total) < 0)
+		return -1;
+	for (int i = 0; i < *n; i++)
+		if (wanted(d, &(*out)[i]))
+			(*out)[kept++] = (*out)[i];
+	*n = kept;
+	*count = d->njobs || d->npeople ? kept : total;
+	return 0;
+}
+
+static void line(struct text *t, const struct digest_spec *d, const struct store_interview *iv)
+{
+	char from[16], to[16];
+	add(t, "  %s-%s  #%lld %s%s%s, %s, round %d", tzfmt(d->zone, iv->start, TZF_TIME, from, sizeof from),
+	    tzfmt(d->zone, iv->start + iv->duration * 60, TZF_TIME, to, sizeof to), (long long)iv->id, iv->candidate_name,
+	    iv->job_title[0] ? " - " : "", iv->job_title, store_type_name(iv->type), iv->round);
+	for (int i = 0; i < iv->npanel; i++)
+		add(t, "%s%s", i ? ", " : " | ", iv->panel[i].handle);
+	if (iv->location[0] || iv->link[0])
+		add(t, " | %s", iv->location[0] ? iv->location : iv->link);
+	add(t, "%s\n", iv->status == ST_SCHEDULED ? "" : iv->status == ST_IN_PROGRESS ? " (in progress)" : " (done)");
+}
+
+/* Pairs of today's active interviews that overlap and share a panel member. */
+static void conflicts(struct text *t, const struct store_interview *ivs, int n)
+{
+	int found = 0;
+	for (int a = 0; a < n; a++)
+		for (int b = a + 1; b < n && ivs[b].start < ivs[a].start + ivs[a].duration * 60; b++)
+			for (int i = 0; i < ivs[a].npanel; i++)
+				for (int j = 0; j < ivs[b].npanel; j++)
+					if (ivs[a].panel[i].id == ivs[b].panel[j].id && ivs[a].status != ST_COMPLETED) {
+						add(t, "%s#%lld and #%lld overlap for %s", found++ ? "; " : "Conflicts: ",
+						    (long long)ivs[a].id, (long long)ivs[b].id, ivs[a].panel[i].handle);
+						i = ivs[a].npanel, j = ivs[b].npanel;
+					}
+	if (found)
+		add(t, "\n");
+}
+
+struct overdue {
+	struct text *t;
+	const struct digest_spec *d;
+	int n;
+};
+
+static void overdue_row(const char *handle, int n, const char *ids, void *arg)
+{
+	struct overdue *o = arg;
+	int keep = o->d->npeople == 0;
+	for (int i = 0; !keep && i < o->d->npeople; i++)
+		keep = strcasecmp(o->d->people[i], handle) == 0;
+	if (keep)
+		add(o->t, "%s%s %d (%s)", o->n++ ? ", " : "Feedback overdue: ", handle, n, ids);
+}
+
+/* Today's and this week's [from, to) in the channel's zone (weeks start on Monday). */
+static void ranges(const char *zone, time_t now, int64_t day[2], int64_t week[2], char *title, size_t len)
+{
+	struct tz_local l, x;
+	tz_from_utc(zone, now, &l, NULL);
+	x = l;
+	tz_add_days(&x, 1);
+	day[0] = tz_day_start(zone, l.year, l.mon, l.day);
+	day[1] = tz_day_start(zone, x.year, x.mon, x.day);
+	x = l;
+	tz_add_days(&x, -((l.wday + 6) % 7));
+	week[0] = tz_day_start(zone, x.year, x.mon, x.day);
+	tz_add_days(&x, 7);
+	week[1] = tz_day_start(zone, x.year, x.mon, x.day);
+	tzfmt(zone, now, TZF_DAY, title, len);
+}
+
+char *digest_render(struct store *st, const struct cmd_settings *set, const struct digest_spec *d, time_t now,
+                    char *err, size_t errlen)
+{
+	struct text t = {malloc(1024), 0, 1024};
+	struct store_interview *today = NULL, *week = NULL;
+	struct store_stats totals;
+	int ntoday = 0, nweek = 0, count_today = 0, count_week = 0;
+	int64_t day[2], wk[2];
+	char title[64];
+	ranges(d->zone, now, day, wk, title, sizeof title);
+	if (!t.s || read_range(st, d, day[0], day[1], &today, &ntoday, &count_today) < 0 ||
+	    read_range(st, d, wk[0], wk[1], &week, &nweek, &count_week) < 0 ||
+	    store_stats(st, 0, day[0], day[1], wk[0], wk[1], &totals) < 0) {
+		snprintf(err, errlen, "%s", t.s ? store_error(st) : "out of memory");
+		free(t.s);
+		t.s = NULL;
+		goto out;
+	}
+	t.s[0] = 0;
+	add(&t, "Digest for %s, %s (times in %s)\n", d->name, title, d->zone);
+	add(&t, "Today %d | this week %d | completed %d | cancelled %d\n", count_today, count_week, totals.completed,
+	    totals.cancelled);
+	for (int i = 0; i < ntoday; i++)
+		line(&t, d, &today[i]);
+	if (!ntoday)
+		add(&t, "  No interviews today.\n");
+	conflicts(&t, today, ntoday);
+	struct overdue o = {&t, d, 0};
+	if (store_overdue(st, now, now - 14 * 86400, now - set->chase_after, overdue_row, &o) < 0) {
+		snprintf(err, errlen, "%s", store_error(st));
+		free(t.s);
+		t.s = NULL;
+	} else if (o.n) {
+		add(&t, "\n");
+	}
+out:
+	store_interviews_free(today, ntoday);
+	store_interviews_free(week, nweek);
+	return t.s;
+}
