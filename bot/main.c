@@ -3,6 +3,7 @@
 #include "bot/app.h"
 #include "bot/cfg.h"
 #include "bot/console.h"
+#include "bot/timer.h"
 #include "lib/clock.h"
 #include "lib/tz.h"
 
@@ -23,6 +24,7 @@ static const char usage_main[] =
 	"  run            run the daemon (the console, until chat front ends are configured)\n"
 	"  console        type commands as a configured person and read the replies\n"
 	"  check-config   validate a config file and print the effective settings\n"
+	"  digest         print a team channel's digest now (--channel NAME)\n"
 	"  version        print the version\n"
 	"  help           print this help\n"
 	"\n"
@@ -57,6 +59,12 @@ static const char usage_check[] =
 	"\n"
 	"Validates FILE (or the -c FILE) and prints the effective settings, secrets masked.\n"
 	"Exits 1 with file:line:col: reason when something is wrong.\n";
+
+static const char usage_digest[] =
+	"usage: interviewd [-c FILE] digest --channel NAME\n"
+	"\n"
+	"Prints the digest of the team channel [digest.NAME] as it would be sent now (for\n"
+	"testing a channel, and for cron users). Sends nothing and records nothing.\n";
 
 static int wants_help(int argc, char **argv)
 {
@@ -130,6 +138,35 @@ static int cmd_check(const char *config, int argc, char **argv)
 	return 0;
 }
 
+static int cmd_digest(const char *config, int argc, char **argv)
+{
+	struct app app;
+	char err[1024];
+	const char *name = NULL;
+	time_t now;
+	if (wants_help(argc, argv))
+		return fputs(usage_digest, stdout), 0;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--channel") == 0 && i + 1 < argc)
+			name = argv[++i];
+		else if (strncmp(argv[i], "--channel=", 10) == 0)
+			name = argv[i] + 10;
+		else
+			return usage_error(usage_digest, "unexpected argument", argv[i]);
+	}
+	if (!name)
+		return usage_error(usage_digest, "which channel? --channel NAME", NULL);
+	if (clock_now(&now, err, sizeof err) < 0 || app_open(&app, config, err, sizeof err) < 0) {
+		fprintf(stderr, "interviewd: %s\n", err);
+		return 1;
+	}
+	int rc = timer_digest_print(&app, name, now, stdout, err, sizeof err);
+	if (rc)
+		fprintf(stderr, "interviewd: %s\n", err);
+	app_close(&app);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	const char *config = NULL;
@@ -157,6 +194,8 @@ int main(int argc, char **argv)
 		return cmd_console(config, argc - i, argv + i, usage_run);
 	if (strcmp(cmd, "check-config") == 0)
 		return cmd_check(config, argc - i, argv + i);
+	if (strcmp(cmd, "digest") == 0)
+		return cmd_digest(config, argc - i, argv + i);
 	if (strcmp(cmd, "version") == 0)
 		return printf("interviewd %s (schema %d)\n", VERSION, store_schema_version()), 0;
 	if (strcmp(cmd, "help") == 0)

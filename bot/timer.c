@@ -36,6 +36,35 @@ static time_t next_digest(const struct cfg_digest *d, time_t after)
 	return at;
 }
 
+/* The filters of D as commands/digest.c takes them (pointers into D and the arrays). */
+static void spec_of(const struct cfg_digest *d, struct digest_spec *spec, const char **jobs, const char **people)
+{
+	for (int i = 0; i < d->jobs.n; i++)
+		jobs[i] = d->jobs.v[i];
+	for (int i = 0; i < d->interviewers.n; i++)
+		people[i] = d->interviewers.v[i];
+	*spec = (struct digest_spec){d->name, d->timezone, jobs, d->jobs.n, people, d->interviewers.n};
+}
+
+int timer_digest_print(struct app *app, const char *name, time_t now, FILE *out, char *err, size_t errlen)
+{
+	const char *jobs[CFG_WORDS_MAX], *people[CFG_WORDS_MAX];
+	struct digest_spec spec;
+	for (int i = 0; i < app->cfg.ndigests; i++) {
+		if (strcmp(app->cfg.digests[i].name, name) != 0)
+			continue;
+		spec_of(&app->cfg.digests[i], &spec, jobs, people);
+		char *text = digest_render(app->st, &app->set, &spec, now, err, errlen);
+		if (!text)
+			return 1;
+		fputs(text, out);
+		free(text);
+		return 0;
+	}
+	snprintf(err, errlen, "no channel [digest.%s] in %s", name, app->cfg.path[0] ? app->cfg.path : "the config");
+	return 1;
+}
+
 /* Sends channel D's digest due at DUE (its local day), once: the row that records it
  * and the message commit together. */
 static void send_digest(struct state *s, const struct cfg_digest *d, time_t due, time_t now)
@@ -43,11 +72,8 @@ static void send_digest(struct state *s, const struct cfg_digest *d, time_t due,
 	char day[16], err[256];
 	struct tz_local l;
 	const char *jobs[CFG_WORDS_MAX], *people[CFG_WORDS_MAX];
-	for (int i = 0; i < d->jobs.n; i++)
-		jobs[i] = d->jobs.v[i];
-	for (int i = 0; i < d->interviewers.n; i++)
-		people[i] = d->interviewers.v[i];
-	struct digest_spec spec = {d->name, d->timezone, jobs, d->jobs.n, people, d->interviewers.n};
+	struct digest_spec spec;
+	spec_of(d, &spec, jobs, people);
 	tz_from_utc(d->timezone, due, &l, NULL);
 	snprintf(day, sizeof day, "%04d-%02d-%02d", l.year, l.mon, l.day);
 	if (store_begin(s->st) < 0)

@@ -12,6 +12,9 @@
 #include <pthread.h>
 #include <stddef.h>
 
+#include <stdio.h>
+
+#include "bot/app.h"
 #include "bot/cfg.h"
 #include "commands/cmd.h"
 
@@ -21,6 +24,10 @@ struct timer {
 	const struct cfg *cfg;
 	const struct cmd_settings *set;
 };
+
+/* Prints channel NAME's digest at NOW to OUT (interviewd digest). 0, or 1 with a
+ * reason in ERR (no such channel, the store failed). */
+int timer_digest_print(struct app *app, const char *name, time_t now, FILE *out, char *err, size_t errlen);
 
 int timer_start(struct timer *t, const struct cfg *cfg, const struct cmd_settings *set, char *err, size_t errlen);
 void timer_wake(struct timer *t);

@@ -211,10 +211,11 @@ int cmd_feedback(struct cmd_ctx *c)
 	int rc = -1;
 	if (!f.any)
 		cmd_bad(c, "give at least one of rating:, recommendation:, feedback: or notes:");
-	else if (iv.status != ST_IN_PROGRESS && iv.status != ST_COMPLETED) {
+	else if (iv.status != ST_IN_PROGRESS && iv.status != ST_COMPLETED &&
+	         !(iv.status == ST_SCHEDULED && iv.start <= c->req->now)) { /* nobody pressed start */
 		char next[160];
 		what_next(&iv, next, sizeof next);
-		cmd_fail(c, "#%lld is %s; feedback is given once it is in progress or completed, and %s",
+		cmd_fail(c, "#%lld is %s; feedback is given once it has begun, and %s",
 		         (long long)iv.id, said_status(iv.status), next);
 	}
 	else if (save_said(c, &iv, &f) == 0 && reload(c, &iv) == 0)

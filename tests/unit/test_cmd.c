@@ -377,7 +377,8 @@ static const struct life_case life_cases[] = {
 	                             "once it has begun"},
 	{AT, "scheduled", "cancel #1 reason:\"candidate withdrew\"", "cancelled"},
 	{AT, "scheduled", "reschedule #1 when:\"2031-03-12 10:00\"", "rescheduled"},
-	{AT, "scheduled", "feedback #1 rating:4", "!#1 is scheduled; feedback is given once it is in progress or completed"},
+	{AT, "scheduled", "feedback #1 rating:4", "scheduled"}, /* it has begun; nobody pressed start */
+	{NOW, "scheduled", "feedback #1 rating:4", "!#1 is scheduled; feedback is given once it has begun"},
 
 	{AT, "in_progress", "start #1", "!#1 is in progress, so it cannot be started; it can be completed (complete #1) "
 	                            "or cancelled"},
@@ -401,7 +402,7 @@ static const struct life_case life_cases[] = {
 	{AT, "cancelled", "cancel #1 reason:again", "!#1 is cancelled, so it cannot be cancelled; it can only be rescheduled"},
 	{AT, "cancelled", "reschedule #1 when:\"2031-03-12 10:00\"", "rescheduled"},
 	/* names the status and when feedback can be given, not that #1 can be rescheduled */
-	{AT, "cancelled", "feedback #1 rating:4", "!#1 is cancelled; feedback is given once it is in progress or completed"},
+	{AT, "cancelled", "feedback #1 rating:4", "!#1 is cancelled; feedback is given once it has begun, and it can only be rescheduled"},
 
 	{AT, "rescheduled", "start #1", "!#1 is rescheduled, so it cannot be started; it was moved to #3; use that one"},
 	{AT, "rescheduled", "complete #1", "!#1 is rescheduled, so it cannot be completed; it was moved to #3; use that one"},
@@ -409,7 +410,7 @@ static const struct life_case life_cases[] = {
 	{AT, "rescheduled", "reschedule #1 when:\"2031-03-12 10:00\"",
 	 "!#1 is rescheduled, so it cannot be rescheduled; it was moved to #3; use that one"},
 	/* says nothing of #3, where feedback belongs */
-	{AT, "rescheduled", "feedback #1 rating:4", "!#1 is rescheduled; feedback is given once it is in progress or completed"},
+	{AT, "rescheduled", "feedback #1 rating:4", "!#1 is rescheduled; feedback is given once it has begun, and it was moved to #3"},
 };
 
 static void test_lifecycle(void **state)
@@ -591,7 +592,7 @@ static const struct perm_case perm_cases[] = {
 	{ALICE, "complete #1 rating:4 recommendation:hire", "ok Completed #1"},
 	{ALICE, "complete #2", "!#2 is not one of your interviews"},
 	{ALICE, "feedback #2 rating:3", "!#2 is not one of your interviews"},
-	{ALICE, "feedback #1 rating:3", "!#1 is scheduled; feedback is given once"}, /* past the permission check */
+	{ALICE, "feedback #1 rating:3", "ok Feedback recorded for #1"}, /* her own, once it has begun */
 	{BOB, "start #2", "ok Started #2"},
 	{ALICE, "stats", "ok Your interviews"},
 	{ALICE, "tz Europe/London", "ok Your time zone is now Europe/London"},
