@@ -6,6 +6,7 @@
 #include "bot/timer.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 
 #include <cjson/cJSON.h>
@@ -79,12 +80,14 @@ static void show_chat(struct app *app, const struct store_person *me, const stru
  * digest) show while nobody types. */
 struct reader {
 	int fd;
+	int notify; /* readable when the clock queued chat messages */
 	char buf[8192];
 	size_t len;
 	int eof;
 };
 
-/* The next line into LINE: 1 a line, 0 none yet (timeout), -1 end of input. */
+/* The next line into LINE: 1 a line, 0 none yet (chat messages were queued), -1 end of
+ * input. Sleeps until one of those happens. */
 static int next_line(struct reader *r, char *line, size_t cap, int timeout_ms)
 {
 	for (;;) {
@@ -101,8 +104,17 @@ static int next_line(struct reader *r, char *line, size_t cap, int timeout_ms)
 		}
 		if (r->eof)
 			return -1;
-		struct pollfd p = {r->fd, POLLIN, 0};
-		int ready = poll(&p, 1, timeout_ms);
+		struct pollfd p[2] = {{r->fd, POLLIN, 0}, {r->notify, POLLIN, 0}};
+		int ready = poll(p, 2, timeout_ms);
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready > 0 && (p[1].revents & POLLIN)) {
+			char drain[64];
+			while (read(r->notify, drain, sizeof drain) > 0)
+				;
+			if (!(p[0].revents & (POLLIN | POLLHUP)))
+				return 0;
+		}
 		if (ready == 0)
 			return 0;
 		ssize_t got = ready < 0 ? -1 : read(r->fd, r->buf + r->len, sizeof r->buf - r->len);
@@ -129,21 +141,22 @@ int console_run(struct app *app, const struct console_opts *o, FILE *in, FILE *o
 		        store_role_name(me.role));
 	struct sender mail;
 	struct timer clock;
-	if (sender_start(&mail, &app->cfg, err, sizeof err) < 0 ||
-	    timer_start(&clock, &app->cfg, &app->set, err, sizeof err) < 0) {
+	int chat[2];
+	if (pipe2(chat, O_CLOEXEC | O_NONBLOCK) < 0 || sender_start(&mail, &app->cfg, err, sizeof err) < 0 ||
+	    timer_start(&clock, &app->cfg, &app->set, chat[1], err, sizeof err) < 0) {
 		fprintf(stderr, "interviewd: %s\n", err);
 		return 1;
 	}
-	struct reader rd = {.fd = fileno(in)};
+	struct reader rd = {.fd = fileno(in), .notify = chat[0]};
 	int rc = 0, prompt = 1;
 	show_chat(app, &me, o, out);
 	for (;;) {
 		if (tty && prompt)
 			fputs("interview> ", out), fflush(out);
-		int got = next_line(&rd, line, sizeof line, 1000);
+		int got = next_line(&rd, line, sizeof line, -1);
 		prompt = got != 0;
 		if (got <= 0) {
-			show_chat(app, &me, o, out); /* while nobody types: reminders, digests */
+			show_chat(app, &me, o, out); /* while nobody types: reminders, a digest */
 			fflush(out);
 			if (got < 0)
 				break;
@@ -166,5 +179,7 @@ int console_run(struct app *app, const struct console_opts *o, FILE *in, FILE *o
 	timer_stop(&clock);
 	sender_stop(&mail);
 	show_chat(app, &me, o, out);
+	close(chat[0]);
+	close(chat[1]);
 	return rc;
 }

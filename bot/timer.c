@@ -21,6 +21,7 @@ struct state {
 	struct timer *t;
 	struct store *st;
 	time_t next[MAX_CHANNELS]; /* each channel's next digest */
+	int queued;                /* chat messages queued in this pass */
 };
 
 static void log_error(const char *what, const char *why)
@@ -87,7 +88,7 @@ static void send_digest(struct state *s, const struct cfg_digest *d, time_t due,
 	cJSON_Delete(j);
 	int ok = sent == 0 && text && payload && store_outbox_add(s->st, "console", "digest", d->console, 0, payload, now) == 0 &&
 	         store_digest_add(s->st, d->name, day, due, now) == 0;
-	if (ok && store_commit(s->st) == 0)
+	if (ok && store_commit(s->st) == 0 && ++s->queued)
 		fprintf(stderr, "interviewd: part=clock level=info msg=\"digest sent\" channel=%s day=%s\n", d->name, day);
 	else
 		store_rollback(s->st);
@@ -161,7 +162,7 @@ static int woken(struct timer *t)
 
 static void *run(void *arg)
 {
-	struct state s = {arg, NULL, {0}};
+	struct state s = {arg, NULL, {0}, 0};
 	char err[512];
 	time_t now;
 	if (!(s.st = store_open(s.t->cfg->database, err, sizeof err)) || clock_now(&now, err, sizeof err) < 0) {
@@ -170,12 +171,23 @@ static void *run(void *arg)
 		return NULL;
 	}
 	catch_up(&s, now);
+	if (s.queued && s.t->notify >= 0) {
+		ssize_t n = write(s.t->notify, "c", 1);
+		(void)n;
+	}
+	s.queued = 0;
 	for (int stop = 0; !stop;) {
+		int done = 0;
 		if (clock_now(&now, err, sizeof err) < 0)
 			log_error("clock", err);
-		else if (duty_run(s.st, s.t->set, now, err, sizeof err) < 0)
+		else if ((done = duty_run(s.st, s.t->set, now, err, sizeof err)) < 0)
 			log_error("duties", err);
 		digests(&s, now);
+		if ((done > 0 || s.queued) && s.t->notify >= 0) {
+			ssize_t n = write(s.t->notify, "c", 1);
+			(void)n; /* a full pipe has already said it */
+		}
+		s.queued = 0;
 		struct pollfd p = {s.t->pipe[0], POLLIN, 0};
 		if (poll(&p, 1, wait_ms(&s, now)) > 0)
 			stop = woken(s.t);
@@ -184,11 +196,13 @@ static void *run(void *arg)
 	return NULL;
 }
 
-int timer_start(struct timer *t, const struct cfg *cfg, const struct cmd_settings *set, char *err, size_t errlen)
+int timer_start(struct timer *t, const struct cfg *cfg, const struct cmd_settings *set, int notify, char *err,
+                size_t errlen)
 {
 	memset(t, 0, sizeof *t);
 	t->cfg = cfg;
 	t->set = set;
+	t->notify = notify;
 	if (pipe2(t->pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return -1;

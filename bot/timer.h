@@ -23,13 +23,17 @@ struct timer {
 	int pipe[2];
 	const struct cfg *cfg;
 	const struct cmd_settings *set;
+	int notify;                /* a byte is written here when chat messages were queued */
 };
 
 /* Prints channel NAME's digest at NOW to OUT (interviewd digest). 0, or 1 with a
  * reason in ERR (no such channel, the store failed). */
 int timer_digest_print(struct app *app, const char *name, time_t now, FILE *out, char *err, size_t errlen);
 
-int timer_start(struct timer *t, const struct cfg *cfg, const struct cmd_settings *set, char *err, size_t errlen);
+/* Starts the thread; NOTIFY (-1: none) is written to whenever a pass queued chat
+ * messages, so a front end need not poll for them. */
+int timer_start(struct timer *t, const struct cfg *cfg, const struct cmd_settings *set, int notify, char *err,
+                size_t errlen);
 void timer_wake(struct timer *t);
 void timer_stop(struct timer *t);
 
