@@ -117,23 +117,6 @@ static void overdue_row(const char *handle, int n, const char *ids, void *arg)
 		add(o->t, "%s%s %d (%s)", o->n++ ? ", " : "Feedback overdue: ", handle, n, ids);
 }
 
-/* Today's and this week's [from, to) in the channel's zone (weeks start on Monday). */
-static void ranges(const char *zone, time_t now, int64_t day[2], int64_t week[2], char *title, size_t len)
-{
-	struct tz_local l, x;
-	tz_from_utc(zone, now, &l, NULL);
-	x = l;
-	tz_add_days(&x, 1);
-	day[0] = tz_day_start(zone, l.year, l.mon, l.day);
-	day[1] = tz_day_start(zone, x.year, x.mon, x.day);
-	x = l;
-	tz_add_days(&x, -((l.wday + 6) % 7));
-	week[0] = tz_day_start(zone, x.year, x.mon, x.day);
-	tz_add_days(&x, 7);
-	week[1] = tz_day_start(zone, x.year, x.mon, x.day);
-	tzfmt(zone, now, TZF_DAY, title, len);
-}
-
 char *digest_render(struct store *st, const struct cmd_settings *set, const struct digest_spec *d, time_t now,
                     char *err, size_t errlen)
 {
@@ -143,7 +126,8 @@ char *digest_render(struct store *st, const struct cmd_settings *set, const stru
 	int ntoday = 0, nweek = 0, count_today = 0, count_week = 0;
 	int64_t day[2], wk[2];
 	char title[64];
-	ranges(d->zone, now, day, wk, title, sizeof title);
+	tz_day_week(d->zone, now, day, wk);
+	tzfmt(d->zone, now, TZF_DAY, title, sizeof title);
 	if (!t.s || read_range(st, d, day[0], day[1], &today, &ntoday, &count_today) < 0 ||
 	    read_range(st, d, wk[0], wk[1], &week, &nweek, &count_week) < 0 ||
 	    store_stats(st, 0, day[0], day[1], wk[0], wk[1], &totals) < 0) {

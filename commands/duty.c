@@ -61,20 +61,8 @@ static int chat(struct run *r, const char *handle, const char *kind, const char 
 
 static int email(struct run *r, const char *kind, const char *role, const char *to, const char *name, const char *tz)
 {
-	if (!to[0])
-		return 0;
-	cJSON *p = cJSON_CreateObject();
-	cJSON_AddStringToObject(p, "event", kind);
-	cJSON_AddStringToObject(p, "role", role);
-	cJSON_AddStringToObject(p, "name", name);
-	cJSON_AddStringToObject(p, "tz", tz[0] ? tz : r->set->default_tz);
-	cJSON_AddNumberToObject(p, "interview", (double)r->iv.id);
-	cJSON_AddNumberToObject(p, "sequence", r->iv.sequence);
-	char *json = cJSON_PrintUnformatted(p);
-	cJSON_Delete(p);
-	int rc = json ? store_outbox_add(r->st, "email", kind, to, r->iv.id, json, r->now) : -1;
-	free(json);
-	return rc;
+	struct cmd_email m = {kind, role, to, name, tz[0] ? tz : r->set->default_tz, &r->iv, NULL, r->iv.sequence};
+	return cmd_queue_email(r->st, &m, r->now);
 }
 
 static const struct store_panelist *panelist(const struct run *r)

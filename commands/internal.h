@@ -78,6 +78,16 @@ int cmd_reply_add(struct cmd_ctx *c, struct store_interview *iv);
  * characters. 0 or -1 (reply set). NULL and "" are fine. */
 int cmd_check_text(struct cmd_ctx *c, const char *key, const char *v, size_t max);
 
+/* One email to queue: KIND ("scheduled", "reminder", ...) about IV (OLD: the original
+ * of a reschedule) to one person, read in zone TZ, with the calendar SEQUENCE as of the
+ * event. The payload is what mail/notice.c composes from. */
+struct cmd_email {
+	const char *kind, *role, *to, *name, *tz;
+	const struct store_interview *iv, *old;
+	int sequence;
+};
+int cmd_queue_email(struct store *st, const struct cmd_email *m, time_t now);
+
 /* Queues the emails an event causes (one per person): KIND is "scheduled",
  * "rescheduled", "cancelled" or "removed"; OLD is the original of a reschedule. */
 int cmd_notify(struct cmd_ctx *c, const char *kind, const struct store_interview *iv,

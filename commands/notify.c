@@ -6,29 +6,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+int cmd_queue_email(struct store *st, const struct cmd_email *m, time_t now)
+{
+	if (!m->to[0])
+		return 0;
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "event", m->kind);
+	cJSON_AddStringToObject(p, "role", m->role);
+	cJSON_AddStringToObject(p, "name", m->name);
+	cJSON_AddStringToObject(p, "tz", m->tz);
+	cJSON_AddNumberToObject(p, "interview", (double)m->iv->id);
+	cJSON_AddNumberToObject(p, "sequence", m->sequence);
+	if (m->old)
+		cJSON_AddNumberToObject(p, "previous", (double)m->old->id);
+	char *json = cJSON_PrintUnformatted(p);
+	cJSON_Delete(p);
+	int rc = json ? store_outbox_add(st, "email", m->kind, m->to, m->iv->id, json, now) : -1;
+	free(json);
+	return rc;
+}
+
 /* One email: KIND about IV to one person, with the calendar SEQUENCE the event has
  * now (taken here, at the event, since the mail is composed later). */
 static int queue(struct cmd_ctx *c, const char *kind, const char *role, const char *email, const char *name,
                  const char *tz, const struct store_interview *iv, const struct store_interview *old, int sequence)
 {
-	if (!email[0])
-		return 0;
-	cJSON *p = cJSON_CreateObject();
-	cJSON_AddStringToObject(p, "event", kind);
-	cJSON_AddStringToObject(p, "role", role);
-	cJSON_AddStringToObject(p, "name", name);
-	cJSON_AddStringToObject(p, "tz", tz[0] ? tz : c->set->default_tz);
-	cJSON_AddNumberToObject(p, "interview", (double)iv->id);
-	cJSON_AddNumberToObject(p, "sequence", sequence);
-	if (old)
-		cJSON_AddNumberToObject(p, "previous", (double)old->id);
-	char *json = cJSON_PrintUnformatted(p);
-	cJSON_Delete(p);
-	if (!json)
-		return cmd_fail(c, "out of memory");
-	int rc = store_outbox_add(c->st, "email", kind, email, iv->id, json, c->req->now);
-	free(json);
-	return rc < 0 ? cmd_store_fail(c) : 0;
+	struct cmd_email m = {kind, role, email, name, tz[0] ? tz : c->set->default_tz, iv, old, sequence};
+	return cmd_queue_email(c->st, &m, c->req->now) < 0 ? cmd_store_fail(c) : 0;
 }
 
 static int in_panel(const struct store_interview *iv, int64_t id)

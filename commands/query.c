@@ -12,22 +12,6 @@
 #define ACTIVE_MASK (1u << ST_SCHEDULED | 1u << ST_IN_PROGRESS)
 #define HELD_MASK (ACTIVE_MASK | 1u << ST_COMPLETED)
 
-/* [from, to) of today and of this week (Monday to Monday) in ZONE. */
-static void day_and_week(const char *zone, time_t now, int64_t day[2], int64_t week[2])
-{
-	struct tz_local l, d;
-	tz_from_utc(zone, now, &l, NULL);
-	d = l;
-	tz_add_days(&d, 1);
-	day[0] = tz_day_start(zone, l.year, l.mon, l.day);
-	day[1] = tz_day_start(zone, d.year, d.mon, d.day);
-	d = l;
-	tz_add_days(&d, -((l.wday + 6) % 7));
-	week[0] = tz_day_start(zone, d.year, d.mon, d.day);
-	tz_add_days(&d, 7);
-	week[1] = tz_day_start(zone, d.year, d.mon, d.day);
-}
-
 static int read_int(struct cmd_ctx *c, const char *key, int lo, int hi, int *out)
 {
 	const char *v = cmd_opt(c->args, key);
@@ -70,7 +54,7 @@ static int read_range(struct cmd_ctx *c, struct store_filter *f, const char **wh
 		return cmd_bad(c, "unexpected \"%s\" (options are written key:value)", c->args->pos[1]);
 	if (read_int(c, "days", 1, 366, &days) < 0)
 		return -1;
-	day_and_week(cmd_zone(c), c->req->now, day, week);
+	tz_day_week(cmd_zone(c), c->req->now, day, week);
 	f->status_mask = HELD_MASK;
 	if (strcmp(*what, "today") == 0) {
 		f->from = day[0];
@@ -183,7 +167,7 @@ int cmd_stats(struct cmd_ctx *c)
 	int64_t day[2], week[2];
 	if (c->args->npos)
 		return cmd_bad(c, "stats takes no words, but \"%s\" was given", c->args->pos[0]);
-	day_and_week(cmd_zone(c), c->req->now, day, week);
+	tz_day_week(cmd_zone(c), c->req->now, day, week);
 	if (store_stats(c->st, c->recruiter ? 0 : c->actor->id, day[0], day[1], week[0], week[1], &c->out->stats) < 0)
 		return cmd_store_fail(c);
 	c->out->kind = REPLY_STATS;

@@ -8,6 +8,7 @@
 #define INTERVIEWD_TZ_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 /* A wall-clock time: month 1-12, day 1-31, hour 0-23, minute 0-59, second 0-59,
@@ -69,6 +70,10 @@ time_t tz_day_start(const char *zone, int year, int mon, int day);
  * bit 6 are ignored. Writes *OUT only on success. Defined in lib/tzday.c. */
 int tz_next_local(const char *zone, int hour, int minute, unsigned days, time_t after,
 		  time_t *out);
+
+/* [from, to) of the local day and of the local week (Monday to Monday) around NOW in
+ * ZONE. Defined in lib/tzday.c. */
+void tz_day_week(const char *zone, time_t now, int64_t day[2], int64_t week[2]);
 
 /* Moves the calendar date of LT by N days (may be negative), leaving the time of day,
  * and fills the weekday. TZ_EINVAL when the result leaves 1900-2199. Defined in

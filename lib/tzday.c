@@ -112,3 +112,18 @@ int tz_next_local(const char *zone, int hour, int minute, unsigned days, time_t 
 	}
 	return TZ_EINVAL;
 }
+
+void tz_day_week(const char *zone, time_t now, int64_t day[2], int64_t week[2])
+{
+	struct tz_local l, d;
+	tz_from_utc(zone, now, &l, NULL);
+	d = l;
+	tz_add_days(&d, 1);
+	day[0] = tz_day_start(zone, l.year, l.mon, l.day);
+	day[1] = tz_day_start(zone, d.year, d.mon, d.day);
+	d = l;
+	tz_add_days(&d, -((l.wday + 6) % 7));
+	week[0] = tz_day_start(zone, d.year, d.mon, d.day);
+	tz_add_days(&d, 7);
+	week[1] = tz_day_start(zone, d.year, d.mon, d.day);
+}
