@@ -2,12 +2,8 @@
 #include "bot/sender.h"
 #include "lib/clock.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 void sender_settings(const struct cfg *cfg, struct mail_settings *ms)
 {
@@ -37,17 +33,6 @@ static int wait_ms(struct mail_outbox *mo, time_t now)
 	return due <= now ? 0 : (int)(due - now) * 1000;
 }
 
-/* Reads what woke the thread; 1 when asked to stop. */
-static int woken(struct sender *s)
-{
-	char buf[64];
-	int stop = 0;
-	ssize_t n;
-	while ((n = read(s->pipe[0], buf, sizeof buf)) > 0)
-		stop |= memchr(buf, 'q', (size_t)n) != NULL;
-	return stop;
-}
-
 static void pass(struct mail_outbox *mo, time_t *now)
 {
 	char err[512];
@@ -75,10 +60,7 @@ static void *run(void *arg)
 				fprintf(stderr, "interviewd: part=store level=error msg=\"checkpoint: %s\"\n", store_error(st));
 			checkpointed = now;
 		}
-		struct pollfd p = {s->pipe[0], POLLIN, 0};
-		int rc = poll(&p, 1, wait_ms(mo, now));
-		if (rc > 0)
-			stop = woken(s);
+		stop = worker_sleep(&s->w, wait_ms(mo, now));
 	}
 	time_t now;
 	pass(mo, &now); /* what the last commands queued */
@@ -96,30 +78,9 @@ int sender_start(struct sender *s, const struct cfg *cfg, char *err, size_t errl
 	if (!check)
 		return -1;
 	notice_free(check);
-	if (pipe2(s->pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
-		return -1;
-	}
-	if (pthread_create(&s->thread, NULL, run, s) != 0) {
-		snprintf(err, errlen, "cannot start the mail thread");
-		close(s->pipe[0]);
-		close(s->pipe[1]);
-		return -1;
-	}
-	return 0;
+	return worker_start(&s->w, run, s, err, errlen);
 }
 
-void sender_wake(struct sender *s)
-{
-	ssize_t n = write(s->pipe[1], "w", 1);
-	(void)n; /* a full pipe already wakes it */
-}
+void sender_wake(struct sender *s) { worker_wake(&s->w); }
 
-void sender_stop(struct sender *s)
-{
-	while (write(s->pipe[1], "q", 1) < 0 && errno == EINTR)
-		;
-	pthread_join(s->thread, NULL);
-	close(s->pipe[0]);
-	close(s->pipe[1]);
-}
+void sender_stop(struct sender *s) { worker_stop(&s->w); }

@@ -10,11 +10,11 @@
 #include <stddef.h>
 
 #include "bot/cfg.h"
+#include "bot/worker.h"
 #include "mail/outbox.h"
 
 struct sender {
-	pthread_t thread;
-	int pipe[2];               /* a byte wakes the thread; "q" stops it */
+	struct worker w;
 	const struct cfg *cfg;
 	struct mail_settings ms;
 };

@@ -7,9 +7,6 @@
 #include "lib/tzfmt.h"
 
 #include <cjson/cJSON.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,14 +147,15 @@ static int wait_ms(struct state *s, time_t now)
 	return next <= now ? 0 : (int)(next - now) * 1000;
 }
 
-static int woken(struct timer *t)
+/* Tells the front end that chat messages were queued in this pass (DONE duties or a
+ * digest). */
+static void notify(struct state *s, int done)
 {
-	char buf[64];
-	int stop = 0;
-	ssize_t n;
-	while ((n = read(t->pipe[0], buf, sizeof buf)) > 0)
-		stop |= memchr(buf, 'q', (size_t)n) != NULL;
-	return stop;
+	if ((done > 0 || s->queued) && s->t->notify >= 0) {
+		ssize_t n = write(s->t->notify, "c", 1);
+		(void)n; /* a full pipe has already said it */
+	}
+	s->queued = 0;
 }
 
 static void *run(void *arg)
@@ -171,11 +169,7 @@ static void *run(void *arg)
 		return NULL;
 	}
 	catch_up(&s, now);
-	if (s.queued && s.t->notify >= 0) {
-		ssize_t n = write(s.t->notify, "c", 1);
-		(void)n;
-	}
-	s.queued = 0;
+	notify(&s, 0);
 	for (int stop = 0; !stop;) {
 		int done = 0;
 		if (clock_now(&now, err, sizeof err) < 0)
@@ -183,14 +177,8 @@ static void *run(void *arg)
 		else if ((done = duty_run(s.st, s.t->set, now, err, sizeof err)) < 0)
 			log_error("duties", err);
 		digests(&s, now);
-		if ((done > 0 || s.queued) && s.t->notify >= 0) {
-			ssize_t n = write(s.t->notify, "c", 1);
-			(void)n; /* a full pipe has already said it */
-		}
-		s.queued = 0;
-		struct pollfd p = {s.t->pipe[0], POLLIN, 0};
-		if (poll(&p, 1, wait_ms(&s, now)) > 0)
-			stop = woken(s.t);
+		notify(&s, done);
+		stop = worker_sleep(&s.t->w, wait_ms(&s, now));
 	}
 	store_close(s.st);
 	return NULL;
@@ -203,30 +191,9 @@ int timer_start(struct timer *t, const struct cfg *cfg, const struct cmd_setting
 	t->cfg = cfg;
 	t->set = set;
 	t->notify = notify;
-	if (pipe2(t->pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
-		return -1;
-	}
-	if (pthread_create(&t->thread, NULL, run, t) != 0) {
-		snprintf(err, errlen, "cannot start the clock thread");
-		close(t->pipe[0]);
-		close(t->pipe[1]);
-		return -1;
-	}
-	return 0;
+	return worker_start(&t->w, run, t, err, errlen);
 }
 
-void timer_wake(struct timer *t)
-{
-	ssize_t n = write(t->pipe[1], "w", 1);
-	(void)n; /* a full pipe already wakes it */
-}
+void timer_wake(struct timer *t) { worker_wake(&t->w); }
 
-void timer_stop(struct timer *t)
-{
-	while (write(t->pipe[1], "q", 1) < 0 && errno == EINTR)
-		;
-	pthread_join(t->thread, NULL);
-	close(t->pipe[0]);
-	close(t->pipe[1]);
-}
+void timer_stop(struct timer *t) { worker_stop(&t->w); }

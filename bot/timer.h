@@ -16,11 +16,11 @@
 
 #include "bot/app.h"
 #include "bot/cfg.h"
+#include "bot/worker.h"
 #include "commands/cmd.h"
 
 struct timer {
-	pthread_t thread;
-	int pipe[2];
+	struct worker w;
 	const struct cfg *cfg;
 	const struct cmd_settings *set;
 	int notify;                /* a byte is written here when chat messages were queued */
