@@ -65,33 +65,54 @@ int timer_digest_print(struct app *app, const char *name, time_t now, FILE *out,
 
 /* Sends channel D's digest due at DUE (its local day), once: the row that records it
  * and the message commit together. */
-static void send_digest(struct state *s, const struct cfg_digest *d, time_t due, time_t now)
+/* The message of channel D's digest: its text rendered in a read transaction (so a
+ * command never waits on it), as a chat payload; NULL on failure (logged). */
+static char *render(struct state *s, const struct cfg_digest *d, time_t now)
 {
-	char day[16], err[256];
-	struct tz_local l;
 	const char *jobs[CFG_WORDS_MAX], *people[CFG_WORDS_MAX];
 	struct digest_spec spec;
+	char err[256], *text = NULL, *payload = NULL;
 	spec_of(d, &spec, jobs, people);
+	if (store_begin_read(s->st) == 0) {
+		text = digest_render(s->st, s->t->set, &spec, now, err, sizeof err);
+		store_rollback(s->st);
+	} else {
+		snprintf(err, sizeof err, "%s", store_error(s->st));
+	}
+	if (text) {
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "text", text);
+		cJSON_AddStringToObject(j, "channel", d->name);
+		payload = cJSON_PrintUnformatted(j);
+		cJSON_Delete(j);
+	}
+	if (!payload)
+		log_error("digest", text ? "out of memory" : err);
+	free(text);
+	return payload;
+}
+
+/* Sends channel D's digest due at DUE (its local day), once: the message and the row
+ * that records it commit together, and a day already recorded is never sent again. */
+static void send_digest(struct state *s, const struct cfg_digest *d, time_t due, time_t now)
+{
+	char day[16];
+	struct tz_local l;
 	tz_from_utc(d->timezone, due, &l, NULL);
 	snprintf(day, sizeof day, "%04d-%02d-%02d", l.year, l.mon, l.day);
+	if (store_digest_sent(s->st, d->name, day) != 0)
+		return;
+	char *payload = render(s, d, now);
+	if (!payload)
+		return;
 	if (store_begin(s->st) < 0)
-		return log_error("digest", store_error(s->st));
-	int sent = store_digest_sent(s->st, d->name, day);
-	char *text = sent == 0 ? digest_render(s->st, s->t->set, &spec, now, err, sizeof err) : NULL;
-	cJSON *j = cJSON_CreateObject();
-	cJSON_AddStringToObject(j, "text", text ? text : "");
-	cJSON_AddStringToObject(j, "channel", d->name);
-	char *payload = cJSON_PrintUnformatted(j);
-	cJSON_Delete(j);
-	int ok = sent == 0 && text && payload && store_outbox_add(s->st, "console", "digest", d->console, 0, payload, now) == 0 &&
-	         store_digest_add(s->st, d->name, day, due, now) == 0;
-	if (ok && store_commit(s->st) == 0 && ++s->queued)
+		log_error("digest", store_error(s->st));
+	else if (store_digest_sent(s->st, d->name, day) != 0 ||
+	         store_outbox_add(s->st, "console", "digest", d->console, 0, payload, now) < 0 ||
+	         store_digest_add(s->st, d->name, day, due, now) < 0 || store_commit(s->st) < 0)
+		store_rollback(s->st); /* sent meanwhile by another run, or the store failed */
+	else if (++s->queued)
 		fprintf(stderr, "interviewd: part=clock level=info msg=\"digest sent\" channel=%s day=%s\n", d->name, day);
-	else
-		store_rollback(s->st);
-	if (sent < 0 || (sent == 0 && !ok))
-		log_error("digest", text ? store_error(s->st) : err);
-	free(text);
 	free(payload);
 }
 

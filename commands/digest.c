@@ -9,7 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
-#define DIGEST_ROWS 2000 /* interviews read for a week; a team has far fewer */
+#define DIGEST_ROWS 2000 /* interviews read for a day; a team has far fewer */
+#define DIGEST_SHOWN 100 /* lines of today's interviews in one message */
 
 struct text {
 	char *s;
@@ -52,22 +53,69 @@ static int wanted(const struct digest_spec *d, const struct store_interview *iv)
 	return job && who;
 }
 
-/* The channel's interviews starting in [from, to): kept in *OUT (malloc'd, *N of them),
- * and how many there are in all in *COUNT (a channel with no filters counts beyond the
- * rows read). */
-static int read_range(struct store *st, const struct digest_spec *d, int64_t from, int64_t to,
+/* Appends what the query F finds to *OUT (*N rows), leaving out interviews already
+ * there and those the channel does not want. */
+static int gather(struct store *st, const struct digest_spec *d, const struct store_filter *f,
+                  struct store_interview **out, int *n)
+{
+	struct store_interview *got;
+	int ngot, total;
+	if (store_interview_list(st, f, &got, &ngot, &total) < 0)
+		return -1;
+	struct store_interview *grown = realloc(*out, (size_t)(*n + ngot + 1) * sizeof *grown);
+	if (!grown) {
+		store_interviews_free(got, ngot);
+		return -1;
+	}
+	*out = grown;
+	for (int i = 0; i < ngot; i++) {
+		int dup = 0;
+		for (int j = 0; j < *n && !dup; j++)
+			dup = (*out)[j].id == got[i].id;
+		if (!dup && wanted(d, &got[i]))
+			(*out)[(*n)++] = got[i]; /* lists carry no feedback: a plain copy owns nothing */
+	}
+	free(got);
+	return 0;
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct store_interview *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start ? 1 : (x->id > y->id) - (x->id < y->id);
+}
+
+/* The channel's interviews starting in [from, to) into *OUT (malloc'd, *N of them), and
+ * how many there are in *COUNT. A channel with filters asks the store per interviewer
+ * (the panel index) or per job; one without reads the range, and with ROWS 0 only
+ * counts it. */
+static int read_range(struct store *st, const struct digest_spec *d, int64_t from, int64_t to, int rows,
                       struct store_interview **out, int *n, int *count)
 {
-	struct store_filter f = {.from = from, .to = to, .limit = DIGEST_ROWS,
+	int filtered = d->njobs || d->npeople;
+	struct store_filter f = {.from = from, .to = to, .limit = rows || filtered ? DIGEST_ROWS : 1,
 	                         .status_mask = 1u << ST_SCHEDULED | 1u << ST_IN_PROGRESS | 1u << ST_COMPLETED};
-	int total, kept = 0;
-	if (store_interview_list(st, &f, out, n, &total) < 0)
-		return -1;
-	for (int i = 0; i < *n; i++)
-		if (wanted(d, &(*out)[i]))
-			(*out)[kept++] = (*out)[i];
-	*n = kept;
-	*count = d->njobs || d->npeople ? kept : total;
+	struct store_person p;
+	*out = NULL;
+	*n = 0;
+	if (!filtered)
+		return store_interview_list(st, &f, out, n, count);
+	for (int i = 0; i < d->npeople; i++) {
+		int rc = store_person_by_handle(st, d->people[i], &p);
+		if (rc < 0)
+			return -1;
+		f.person_id = p.id;
+		if (rc == 1 && gather(st, d, &f, out, n) < 0)
+			return -1;
+	}
+	for (int i = 0; !d->npeople && i < d->njobs; i++) {
+		int rc = store_job_find(st, d->jobs[i], &f.job_id);
+		if (rc < 0 || (rc == 1 && gather(st, d, &f, out, n) < 0))
+			return -1;
+	}
+	if (*n)
+		qsort(*out, (size_t)*n, sizeof **out, by_start);
+	*count = *n;
 	return 0;
 }
 
@@ -104,17 +152,32 @@ static void conflicts(struct text *t, const struct store_interview *ivs, int n)
 struct overdue {
 	struct text *t;
 	const struct digest_spec *d;
-	int n;
+	int n, more;
+	char last[STORE_HANDLE_MAX + 1];
 };
 
-static void overdue_row(const char *handle, int n, const char *ids, void *arg)
+/* One interviewer's overdue feedback on one job, kept if the channel wants both; rows
+ * of one handle come together and are joined. */
+static void overdue_row(const char *handle, const char *job, int n, const char *ids, void *arg)
 {
 	struct overdue *o = arg;
-	int keep = o->d->npeople == 0;
-	for (int i = 0; !keep && i < o->d->npeople; i++)
-		keep = strcasecmp(o->d->people[i], handle) == 0;
-	if (keep)
-		add(o->t, "%s%s %d (%s)", o->n++ ? ", " : "Feedback overdue: ", handle, n, ids);
+	int who = o->d->npeople == 0, what = o->d->njobs == 0;
+	for (int i = 0; !who && i < o->d->npeople; i++)
+		who = strcasecmp(o->d->people[i], handle) == 0;
+	for (int i = 0; !what && i < o->d->njobs; i++)
+		what = strcasecmp(o->d->jobs[i], job) == 0;
+	if (!who || !what)
+		return;
+	if (o->n >= 40) { /* one chat message: the rest is counted, not listed */
+		o->more += n;
+		return;
+	}
+	(void)n;
+	if (strcmp(o->last, handle) != 0)
+		add(o->t, "%s%s", o->n ? "; " : "Feedback overdue: ", handle);
+	add(o->t, " %s", ids); /* "Feedback overdue: alice #12 #15; bob #17" */
+	o->n++;
+	snprintf(o->last, sizeof o->last, "%s", handle);
 }
 
 char *digest_render(struct store *st, const struct cmd_settings *set, const struct digest_spec *d, time_t now,
@@ -128,8 +191,8 @@ char *digest_render(struct store *st, const struct cmd_settings *set, const stru
 	char title[64];
 	tz_day_week(d->zone, now, day, wk);
 	tzfmt(d->zone, now, TZF_DAY, title, sizeof title);
-	if (!t.s || read_range(st, d, day[0], day[1], &today, &ntoday, &count_today) < 0 ||
-	    read_range(st, d, wk[0], wk[1], &week, &nweek, &count_week) < 0 ||
+	if (!t.s || read_range(st, d, day[0], day[1], 1, &today, &ntoday, &count_today) < 0 ||
+	    read_range(st, d, wk[0], wk[1], 0, &week, &nweek, &count_week) < 0 ||
 	    store_stats(st, 0, day[0], day[1], wk[0], wk[1], &totals) < 0) {
 		snprintf(err, errlen, "%s", t.s ? store_error(st) : "out of memory");
 		free(t.s);
@@ -138,19 +201,23 @@ char *digest_render(struct store *st, const struct cmd_settings *set, const stru
 	}
 	t.s[0] = 0;
 	add(&t, "Digest for %s, %s (times in %s)\n", d->name, title, d->zone);
-	add(&t, "Today %d | this week %d | completed %d | cancelled %d\n", count_today, count_week, totals.completed,
-	    totals.cancelled);
-	for (int i = 0; i < ntoday; i++)
+	add(&t, "Today %d | this week %d | completed %d | cancelled %d%s\n", count_today, count_week, totals.completed,
+	    totals.cancelled, d->njobs || d->npeople ? " (completed and cancelled: all teams)" : "");
+	for (int i = 0; i < ntoday && i < DIGEST_SHOWN; i++)
 		line(&t, d, &today[i]);
+	if (count_today > DIGEST_SHOWN)
+		add(&t, "  ... and %d more today (list today shows them all)\n", count_today - DIGEST_SHOWN);
 	if (!ntoday)
 		add(&t, "  No interviews today.\n");
 	conflicts(&t, today, ntoday);
-	struct overdue o = {&t, d, 0};
+	struct overdue o = {&t, d, 0, 0, ""};
 	if (store_overdue(st, now, now - 14 * 86400, now - set->chase_after, overdue_row, &o) < 0) {
 		snprintf(err, errlen, "%s", store_error(st));
 		free(t.s);
 		t.s = NULL;
 	} else if (o.n) {
+		if (o.more)
+			add(&t, "; and %d more interviews", o.more);
 		add(&t, "\n");
 	}
 out:

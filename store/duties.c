@@ -100,7 +100,7 @@ int store_feedback_given(struct store *st, int64_t interview_id, int64_t person_
 }
 
 int store_overdue(struct store *st, int64_t now, int64_t since, int64_t due_by,
-                  void (*fn)(const char *handle, int n, const char *ids, void *arg), void *arg)
+                  void (*fn)(const char *handle, const char *job, int n, const char *ids, void *arg), void *arg)
 {
 	sqlite3_stmt *s = store_stmt(st, Q_OVERDUE);
 	if (!s)
@@ -110,8 +110,8 @@ int store_overdue(struct store *st, int64_t now, int64_t since, int64_t due_by,
 	sqlite3_bind_int64(s, 3, due_by);
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		fn((const char *)sqlite3_column_text(s, 0), sqlite3_column_int(s, 1), (const char *)sqlite3_column_text(s, 2),
-		   arg);
+		fn((const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1), sqlite3_column_int(s, 2),
+		   (const char *)sqlite3_column_text(s, 3), arg);
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : store_sqlfail(st, "read overdue feedback");
 }

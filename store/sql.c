@@ -120,12 +120,13 @@ const char *const store_sql[Q_COUNT] = {
 	[Q_FEEDBACK_GIVEN] = "SELECT count(*) FROM feedback WHERE interview_id = ?1 AND person_id = ?2 "
 	                     "AND (rating IS NOT NULL OR recommendation IS NOT NULL)",
 	/* ?1 now, ?2 oldest start considered, ?3 end at or before which feedback is due */
-	[Q_OVERDUE] = "SELECT pe.handle, count(*), group_concat('#' || i.id, ' ') FROM interviews i "
-	              "JOIN panel p ON p.interview_id = i.id JOIN people pe ON pe.id = p.person_id "
+	[Q_OVERDUE] = "SELECT pe.handle, coalesce(j.title, ''), count(*), group_concat('#' || i.id, ' ') "
+	              "FROM interviews i JOIN panel p ON p.interview_id = i.id JOIN people pe ON pe.id = p.person_id "
+	              "LEFT JOIN jobs j ON j.id = i.job_id "
 	              "WHERE i.start_utc >= ?2 AND i.start_utc < ?1 AND i.start_utc + i.duration_min * 60 <= ?3 "
 	              "AND i.status IN ('scheduled', 'in_progress', 'completed') AND NOT EXISTS (SELECT 1 FROM feedback f "
 	              "WHERE f.interview_id = i.id AND f.person_id = p.person_id AND (f.rating IS NOT NULL "
-	              "OR f.recommendation IS NOT NULL)) GROUP BY pe.handle ORDER BY count(*) DESC, pe.handle LIMIT 20",
+	              "OR f.recommendation IS NOT NULL)) GROUP BY pe.handle, i.job_id ORDER BY pe.handle",
 	[Q_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[Q_AUDIT] = "INSERT INTO audit (at, actor_id, via, action, interview_id, detail) "
 	            "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

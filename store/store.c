@@ -206,7 +206,8 @@ static int configure(struct store *st)
 	sqlite3_busy_timeout(st->db, 5000);
 	if (exec(st, "PRAGMA journal_mode = WAL") < 0 || exec(st, "PRAGMA foreign_keys = ON") < 0 ||
 	    exec(st, "PRAGMA synchronous = NORMAL") < 0 ||
-	    exec(st, "PRAGMA wal_autocheckpoint = 0") < 0)
+	    exec(st, "PRAGMA wal_autocheckpoint = 0") < 0 ||
+	    exec(st, "PRAGMA cache_size = -8192") < 0) /* 8 MiB: a digest reads ~25 MiB of pages */
 		return -1;
 	return 0;
 }

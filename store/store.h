@@ -235,11 +235,11 @@ int64_t store_duty_next_due(struct store *st);
 int store_duty_done(struct store *st, int64_t id, int64_t now, const char *why);
 /* 1 if PERSON gave a rating or a recommendation for INTERVIEW. */
 int store_feedback_given(struct store *st, int64_t interview_id, int64_t person_id);
-/* Feedback overdue per interviewer: interviews that started after SINCE and ended by
- * DUE_BY with no rating or recommendation from a panel member. FN gets each person's
- * handle, count and ids ("#12 #15"), most overdue first, at most 20. */
+/* Feedback overdue per interviewer and job: interviews that started after SINCE and
+ * ended by DUE_BY with no rating or recommendation from a panel member. FN gets the
+ * handle, the job title ("" for none), the count and the ids ("#12 #15"), by handle. */
 int store_overdue(struct store *st, int64_t now, int64_t since, int64_t due_by,
-                  void (*fn)(const char *handle, int n, const char *ids, void *arg), void *arg);
+                  void (*fn)(const char *handle, const char *job, int n, const char *ids, void *arg), void *arg);
 /* Digests: 1 if CHANNEL's digest of local DAY (YYYY-MM-DD) went out; _add records it. */
 int store_digest_sent(struct store *st, const char *channel, const char *day);
 int store_digest_add(struct store *st, const char *channel, const char *day, int64_t due_at, int64_t now);

@@ -1279,7 +1279,8 @@ int main(int argc, char **argv)
 	if (prepare_store(&o, now, run) < 0)
 		return 1;
 	print_store_facts(run);
-	struct bench b = {.set = {"Europe/Berlin", 60, TYPE_VIDEO}, .now = now, .r = {42}};
+	struct bench b = {.set = {.default_tz = "Europe/Berlin", .default_duration = 60, .default_type = TYPE_VIDEO},
+	                  .now = now, .r = {42}};
 	if (pick_inputs(&b, run, o.iterations + o.warmup) < 0)
 		return 1;
 	if (!(b.st = store_open(run, err, sizeof err))) {
