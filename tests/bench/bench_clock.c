@@ -286,10 +286,11 @@ static void join_sorted(char **h, int n, char *out, size_t len)
 }
 
 /* Who the "Feedback overdue" line should name: Q_OVERDUE (store/sql.c) with the channel's
- * filters applied before its LIMIT 20, not after. */
+ * filters, in handle order; the digest lists the first 40 (handle, job) rows of it, so
+ * the check compares the first handles, as many as the text shows. */
 static void store_overdue_of(sqlite3 *db, struct channel *c, time_t now, long long chase_after)
 {
-	char filter[6144], sql[8192], *h[20];
+	char filter[6144], sql[8192], *h[64];
 	sqlite3_stmt *s;
 	int n = 0;
 	if (c->by_people) { /* their overdue feedback, on any interview: the digest names only them */
@@ -304,7 +305,7 @@ static void store_overdue_of(sqlite3 *db, struct channel *c, time_t now, long lo
 	         "pe.id = p.person_id WHERE i.start_utc >= ?2 AND i.start_utc < ?1 AND i.start_utc + i.duration_min * 60 "
 	         "<= ?3 AND i.status IN " ACTIVE_OR_DONE " %s AND NOT EXISTS (SELECT 1 FROM feedback f WHERE "
 	         "f.interview_id = i.id AND f.person_id = p.person_id AND (f.rating IS NOT NULL OR f.recommendation IS NOT "
-	         "NULL)) GROUP BY pe.handle ORDER BY count(*) DESC, pe.handle LIMIT 20",
+	         "NULL)) GROUP BY pe.handle, i.job_id ORDER BY pe.handle LIMIT 40",
 	         filter);
 	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
 		snprintf(c->overdue_store, sizeof c->overdue_store, "(query failed: %s)", sqlite3_errmsg(db));
@@ -313,15 +314,18 @@ static void store_overdue_of(sqlite3 *db, struct channel *c, time_t now, long lo
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_int64(s, 2, now - 14 * 86400);
 	sqlite3_bind_int64(s, 3, now - chase_after);
-	while (n < 20 && sqlite3_step(s) == SQLITE_ROW)
-		h[n++] = strdup((const char *)sqlite3_column_text(s, 0));
+	while (n < 64 && sqlite3_step(s) == SQLITE_ROW) {
+		const char *handle = (const char *)sqlite3_column_text(s, 0);
+		if (n == 0 || strcmp(h[n - 1], handle) != 0) /* one name for the rows of each handle */
+			h[n++] = strdup(handle);
+	}
 	sqlite3_finalize(s);
 	join_sorted(h, n, c->overdue_store, sizeof c->overdue_store);
 	for (int i = 0; i < n; i++)
 		free(h[i]);
 }
 
-/* The handles the text's "Feedback overdue: h n (#ids), h n (#ids)" line names. */
+/* The handles the text's "Feedback overdue: h #1 #2; h #3" line names. */
 static void shown_overdue(const char *text, struct channel *c)
 {
 	char *h[64];
@@ -334,11 +338,11 @@ static void shown_overdue(const char *text, struct channel *c)
 	while (n < 64 && *p && *p != '\n') {
 		size_t len = strcspn(p, " \n");
 		h[n++] = strndup(p, len);
-		const char *next = strstr(p, "), ");
+		const char *next = strstr(p, "; ");
 		const char *eol = strchr(p, '\n');
-		if (!next || (eol && next > eol))
+		if (!next || (eol && next > eol) || strncmp(next + 2, "and ", 4) == 0)
 			break;
-		p = next + 3;
+		p = next + 2;
 	}
 	join_sorted(h, n, c->overdue_shown, sizeof c->overdue_shown);
 	for (int i = 0; i < n; i++)
