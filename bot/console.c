@@ -71,6 +71,7 @@ static void show_chat(struct app *app, const struct store_person *me, const stru
 			fprintf(out, "* %s\n", cJSON_IsString(text) ? text->valuestring : "(unreadable message)");
 		}
 		cJSON_Delete(j);
+		fflush(out); /* shown before it is marked: a crash between shows it twice, never loses it */
 		store_outbox_sent(app->st, row.id, now);
 		store_outbox_clear(&row);
 	}
@@ -156,6 +157,7 @@ int console_run(struct app *app, const struct console_opts *o, FILE *in, FILE *o
 		int got = next_line(&rd, line, sizeof line, -1);
 		prompt = got != 0;
 		if (got <= 0) {
+			sender_wake(&mail); /* the clock may have queued emails too */
 			show_chat(app, &me, o, out); /* while nobody types: reminders, a digest */
 			fflush(out);
 			if (got < 0)

@@ -210,8 +210,14 @@ int duty_run(struct store *st, const struct cmd_settings *set, time_t now, char 
 	struct run r = {st, set, now, {0}, {0}};
 	int done = 0, rc;
 	while ((rc = store_duty_next(st, now, &r.d)) == 1) {
+		struct store_duty_row again;
 		if (store_begin(st) < 0)
 			break;
+		/* another daemon on the same file may have done it since we looked */
+		if (store_duty_next(st, now, &again) != 1 || again.id != r.d.id) {
+			store_rollback(st);
+			continue;
+		}
 		int one = carry_out(&r);
 		store_interview_clear(&r.iv);
 		if (one < 0 || store_commit(st) < 0) {
