@@ -24,14 +24,14 @@ void sender_settings(const struct cfg *cfg, struct mail_settings *ms)
 	ms->max_age = (long)cfg->mail_give_up_after;
 }
 
-/* Milliseconds to sleep until the next row is due, at most a minute. */
+/* Milliseconds to sleep until the next row is due, at most an hour. */
 static int wait_ms(struct mail_outbox *mo, time_t now)
 {
 	if (clock_from_file())
 		return 50; /* time moves in a file: look at it often (lib/clock.h) */
 	time_t due = mail_outbox_next_due(mo);
-	if (!due || due - now > 60)
-		return 60000;
+	if (!due || due - now > 3600) /* nothing waits: sleep until woken, an hour at most */
+		return 3600000;
 	return due <= now ? 0 : (int)(due - now) * 1000;
 }
 

@@ -154,7 +154,7 @@ static void digests(struct state *s, time_t now)
 	}
 }
 
-/* Milliseconds until the next duty or digest, at most a minute. */
+/* Milliseconds until the next duty or digest, at most an hour. */
 static int wait_ms(struct state *s, time_t now)
 {
 	if (clock_from_file())
@@ -163,8 +163,8 @@ static int wait_ms(struct state *s, time_t now)
 	for (int i = 0; i < s->t->cfg->ndigests && i < MAX_CHANNELS; i++)
 		if (s->next[i] && (!next || s->next[i] < next))
 			next = s->next[i];
-	if (!next || next - now > 60)
-		return 60000;
+	if (!next || next - now > 3600) /* an hour at most, in case the wall clock was set */
+		return 3600000;
 	return next <= now ? 0 : (int)(next - now) * 1000;
 }
 

@@ -1,5 +1,5 @@
 /* timer: the daemon's clock, a thread of its own. It sleeps until the next duty or
- * digest falls due (no polling: idle, it wakes once a minute at most, or when a
+ * digest falls due (no polling: idle, it wakes once an hour at most, or when a
  * command wakes it because the schedule changed), then carries out the due duties
  * (commands/duty.c) and sends each team channel's digest at its local time
  * (commands/digest.c), recording every digest so a restart never sends one twice.
