@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-void sender_settings(const struct cfg *cfg, struct mail_settings *ms)
+/* The mail settings a config gives (pointers into CFG). */
+static void sender_settings(const struct cfg *cfg, struct mail_settings *ms)
 {
 	memset(ms, 0, sizeof *ms);
 	ms->notice.from = cfg->mail_from;

@@ -26,7 +26,4 @@ void sender_wake(struct sender *s);
 /* Does a last pass, stops the thread and waits for it. */
 void sender_stop(struct sender *s);
 
-/* The mail settings a config gives (pointers into CFG). */
-void sender_settings(const struct cfg *cfg, struct mail_settings *ms);
-
 #endif

@@ -56,11 +56,6 @@ void cmd_note(struct cmd_ctx *c, const char *fmt, ...) __attribute__((format(pri
 int cmd_audit(struct cmd_ctx *c, const char *action, int64_t interview_id, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* Reads "#42" or "42". */
-int cmd_parse_id(const char *s, int64_t *id);
-/* Loads interview TOKEN ("#42") into IV, with feedback when asked; refuses interviews the
- * actor may not see. 0 or -1 (reply set). */
-int cmd_load_interview(struct cmd_ctx *c, const char *token, struct store_interview *iv, int with_feedback);
 /* The interview id from the first positional word, loaded; -1 (reply set) if missing. */
 int cmd_target(struct cmd_ctx *c, struct store_interview *iv, int with_feedback);
 /* Finds a candidate by email or a unique part of the name (or email). 0, or -1 (reply set:

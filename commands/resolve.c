@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cmd_parse_id(const char *s, int64_t *id)
+/* Reads "#42" or "42". */
+static int parse_id(const char *s, int64_t *id)
 {
 	if (*s == '#')
 		s++;
@@ -30,10 +31,12 @@ static int on_panel(const struct store_interview *iv, int64_t person_id)
 	return 0;
 }
 
-int cmd_load_interview(struct cmd_ctx *c, const char *token, struct store_interview *iv, int with_feedback)
+/* Loads interview TOKEN ("#42") with feedback when asked; refuses interviews the actor
+ * may not see. */
+static int load_interview(struct cmd_ctx *c, const char *token, struct store_interview *iv, int with_feedback)
 {
 	int64_t id;
-	if (cmd_parse_id(token, &id) < 0)
+	if (parse_id(token, &id) < 0)
 		return cmd_bad(c, "\"%s\" is not an interview id (write it as #42)", token);
 	int rc = store_interview_get(c->st, id, iv, with_feedback);
 	if (rc < 0)
@@ -55,7 +58,7 @@ int cmd_target(struct cmd_ctx *c, struct store_interview *iv, int with_feedback)
 	if (c->args->npos > 1)
 		return cmd_bad(c, "unexpected \"%s\" after %s (options are written key:value)", c->args->pos[1],
 		               c->args->pos[0]);
-	return cmd_load_interview(c, c->args->pos[0], iv, with_feedback);
+	return load_interview(c, c->args->pos[0], iv, with_feedback);
 }
 
 static int list_matches(struct cmd_ctx *c, const char *what, const struct store_candidate *m, int n)

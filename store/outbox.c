@@ -121,15 +121,3 @@ int store_outbox_earlier(struct store *st, const struct store_outbox_row *row, i
 	sqlite3_reset(s);
 	return n < 0 ? store_sqlfail(st, "read outbox") : n;
 }
-
-int store_outbox_pending(struct store *st, const char *transport)
-{
-	sqlite3_stmt *s = store_stmt(st, Q_OUTBOX_PENDING);
-	if (!s)
-		return -1;
-	sqlite3_bind_text(s, 1, transport, -1, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(s);
-	int n = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
-	sqlite3_reset(s);
-	return n < 0 ? store_sqlfail(st, "count outbox") : n;
-}

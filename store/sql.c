@@ -42,7 +42,6 @@ const char *const store_sql[Q_COUNT] = {
 	[Q_PERSON_HANDLES] = "SELECT handle FROM people ORDER BY handle",
 
 	[Q_CAND_BY_EMAIL] = CAND_COLS "WHERE email = ?1",
-	[Q_CAND_BY_ID] = CAND_COLS "WHERE id = ?1",
 	[Q_CAND_SEARCH] = CAND_COLS "WHERE instr(lower(name), lower(?1)) > 0 OR instr(lower(email), lower(?1)) > 0 "
 	                            "ORDER BY name LIMIT ?2",
 	[Q_CAND_INSERT] = "INSERT INTO candidates (name, email, tz, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -149,6 +148,4 @@ const char *const store_sql[Q_COUNT] = {
 	[Q_OUTBOX_FAILED] = "UPDATE outbox SET failed_at = ?2, attempts = attempts + 1, last_error = ?3 WHERE id = ?1",
 	[Q_OUTBOX_NEXT_DUE] = "SELECT min(next_try) FROM outbox WHERE transport = ?1 AND sent_at IS NULL "
 	                      "AND failed_at IS NULL",
-	[Q_OUTBOX_PENDING] = "SELECT count(*) FROM outbox WHERE transport = ?1 AND sent_at IS NULL "
-	                     "AND failed_at IS NULL",
 };

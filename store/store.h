@@ -152,7 +152,6 @@ int store_person_handles(struct store *st, void (*fn)(const char *handle, void *
 
 /* Candidates. */
 int store_candidate_by_email(struct store *st, const char *email, struct store_candidate *c);
-int store_candidate_by_id(struct store *st, int64_t id, struct store_candidate *c);
 /* Candidates whose name or email contains PART (case-insensitive), at most MAX of them;
  * returns how many were written to OUT. */
 int store_candidate_search(struct store *st, const char *part, struct store_candidate *out, int max);
@@ -279,7 +278,5 @@ int store_outbox_retry(struct store *st, int64_t id, int64_t next_try, const cha
 int store_outbox_failed(struct store *st, int64_t id, int64_t now, const char *error);
 /* When the earliest waiting row of TRANSPORT is due; 0 when none waits. */
 int64_t store_outbox_next_due(struct store *st, const char *transport);
-/* Rows not yet sent or failed. */
-int store_outbox_pending(struct store *st, const char *transport);
 
 #endif
