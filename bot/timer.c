@@ -6,7 +6,6 @@
 #include "lib/tz.h"
 #include "lib/tzfmt.h"
 
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,12 +65,12 @@ int timer_digest_print(struct app *app, const char *name, time_t now, FILE *out,
 /* Sends channel D's digest due at DUE (its local day), once: the row that records it
  * and the message commit together. */
 /* The message of channel D's digest: its text rendered in a read transaction (so a
- * command never waits on it), as a chat payload; NULL on failure (logged). */
+ * command never waits on it); NULL on failure (logged). */
 static char *render(struct state *s, const struct cfg_digest *d, time_t now)
 {
 	const char *jobs[CFG_WORDS_MAX], *people[CFG_WORDS_MAX];
 	struct digest_spec spec;
-	char err[256], *text = NULL, *payload = NULL;
+	char err[256], *text = NULL;
 	spec_of(d, &spec, jobs, people);
 	if (store_begin_read(s->st) == 0) {
 		text = digest_render(s->st, s->t->set, &spec, now, err, sizeof err);
@@ -79,17 +78,9 @@ static char *render(struct state *s, const struct cfg_digest *d, time_t now)
 	} else {
 		snprintf(err, sizeof err, "%s", store_error(s->st));
 	}
-	if (text) {
-		cJSON *j = cJSON_CreateObject();
-		cJSON_AddStringToObject(j, "text", text);
-		cJSON_AddStringToObject(j, "channel", d->name);
-		payload = cJSON_PrintUnformatted(j);
-		cJSON_Delete(j);
-	}
-	if (!payload)
-		log_error("digest", text ? "out of memory" : err);
-	free(text);
-	return payload;
+	if (!text)
+		log_error("digest", err);
+	return text;
 }
 
 /* Sends channel D's digest due at DUE (its local day), once: the message and the row
@@ -102,18 +93,18 @@ static void send_digest(struct state *s, const struct cfg_digest *d, time_t due,
 	snprintf(day, sizeof day, "%04d-%02d-%02d", l.year, l.mon, l.day);
 	if (store_digest_sent(s->st, d->name, day) != 0)
 		return;
-	char *payload = render(s, d, now);
-	if (!payload)
+	char *text = render(s, d, now);
+	if (!text)
 		return;
 	if (store_begin(s->st) < 0)
 		log_error("digest", store_error(s->st));
 	else if (store_digest_sent(s->st, d->name, day) != 0 ||
-	         store_outbox_add(s->st, "console", "digest", d->console, 0, payload, now) < 0 ||
+	         store_chat_add(s->st, d->console, "digest", 0, text, now) < 0 ||
 	         store_digest_add(s->st, d->name, day, due, now) < 0 || store_commit(s->st) < 0)
 		store_rollback(s->st); /* sent meanwhile by another run, or the store failed */
 	else if (++s->queued)
 		fprintf(stderr, "interviewd: part=clock level=info msg=\"digest sent\" channel=%s day=%s\n", d->name, day);
-	free(payload);
+	free(text);
 }
 
 /* On start: today's digest, if its time has passed, is sent late only before the

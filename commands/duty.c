@@ -4,7 +4,6 @@
 #include "lib/str.h"
 #include "lib/tzfmt.h"
 
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,13 +49,7 @@ struct run {
 
 static int chat(struct run *r, const char *handle, const char *kind, const char *text)
 {
-	cJSON *j = cJSON_CreateObject();
-	cJSON_AddStringToObject(j, "text", text);
-	char *payload = cJSON_PrintUnformatted(j);
-	cJSON_Delete(j);
-	int rc = payload ? store_outbox_add(r->st, "console", kind, handle, r->iv.id, payload, r->now) : -1;
-	free(payload);
-	return rc;
+	return store_chat_add(r->st, handle, kind, r->iv.id, text, r->now);
 }
 
 static int email(struct run *r, const char *kind, const char *role, const char *to, const char *name, const char *tz)

@@ -1,7 +1,6 @@
 /* outbox.c: the email sender (see outbox.h). */
 #include "mail/outbox.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -108,13 +107,7 @@ static int tell_recruiter(struct mail_outbox *mo, const struct store_outbox_row 
 	char text[1200];
 	snprintf(text, sizeof text, "The %s notice of #%lld to %s could not be delivered: %s", row->kind,
 	         (long long)iv.id, row->recipient, why);
-	cJSON *j = cJSON_CreateObject();
-	cJSON_AddStringToObject(j, "text", text);
-	char *payload = cJSON_PrintUnformatted(j);
-	cJSON_Delete(j);
-	int rc = payload ? store_outbox_add(mo->st, "console", "mail failed", p.handle, iv.id, payload, now) : -1;
-	free(payload);
-	return rc;
+	return store_chat_add(mo->st, p.handle, "mail failed", iv.id, text, now);
 }
 
 /* A failure: retried later, or given up (and the recruiter told) when it is permanent

@@ -3,6 +3,7 @@
 #include "store/internal.h"
 #include "store/store.h"
 
+#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,20 @@ int store_outbox_add(struct store *st, const char *transport, const char *kind, 
 	store_bind_id(s, 5, interview_id);
 	sqlite3_bind_text(s, 6, payload, -1, SQLITE_TRANSIENT);
 	return store_run(st, s, "queue message");
+}
+
+int store_chat_add(struct store *st, const char *handle, const char *kind, int64_t interview_id, const char *text,
+                   int64_t now)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "text", text);
+	char *payload = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	if (!payload)
+		return store_fail(st, "out of memory");
+	int rc = store_outbox_add(st, "console", kind, handle, interview_id, payload, now);
+	free(payload);
+	return rc;
 }
 
 static void read_min(sqlite3_stmt *s, void *out) { *(int64_t *)out = sqlite3_column_int64(s, 0); }

@@ -265,6 +265,10 @@ struct store_outbox_row {
 void store_outbox_clear(struct store_outbox_row *r);
 int store_outbox_add(struct store *st, const char *transport, const char *kind, const char *recipient,
                      int64_t interview_id, const char *payload, int64_t now);
+/* A chat message to the person HANDLE (transport "console"; payload {"text": TEXT}),
+ * which their front end shows them. */
+int store_chat_add(struct store *st, const char *handle, const char *kind, int64_t interview_id, const char *text,
+                   int64_t now);
 /* The oldest due row of TRANSPORT (next_try <= NOW): 1 found, 0 none. */
 int store_outbox_next(struct store *st, const char *transport, int64_t now, struct store_outbox_row *r);
 /* The same, only for rows to RECIPIENT (a chat front end serving one person). */
