@@ -4,7 +4,7 @@ CC       ?= cc
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
 BUILD    ?= build
-PKGS     := sqlite3 libical libcjson libcurl gmime-3.0
+PKGS     := sqlite3 libical libcjson libcurl gmime-3.0 libwebsockets
 TESTPKGS := cmocka
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \

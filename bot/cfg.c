@@ -19,6 +19,7 @@ enum kind {
 	K_SPANS, /* an array of spans into struct cfg_spans */
 	K_DAYS,  /* an array of weekday names into bits (long long), bit 0 = Sunday */
 	K_WORDS, /* an array of strings into struct cfg_words */
+	K_URL,   /* http:// or https://, ending in '/' */
 };
 
 struct key {
@@ -71,6 +72,22 @@ static const struct key keys_feedback[] = {
 	SPAN("chase_after", feedback_chase_after, 60, 30 * 86400),
 	SPAN("escalate_after", feedback_escalate_after, 60, 30 * 86400),
 	{0}};
+#define SECRET(name, field) {name, K_STRING, offsetof(struct cfg, field), sizeof(((struct cfg *)0)->field), 0, 0, 1}
+static const struct key keys_slack[] = {
+	SECRET("app_token", slack_app_token),
+	SECRET("bot_token", slack_bot_token),
+	KEY("api_url", slack_api_url, K_URL),
+	INT("connections", slack_connections, 1, 4),
+	KEY("command", slack_command, K_STRING),
+	KEY("channel", slack_channel, K_STRING),
+	KEY("ca_file", slack_ca_file, K_STRING),
+	KEY("debug_reconnects", slack_debug_reconnects, K_BOOL),
+	INT("reply_wait_ms", slack_reply_wait_ms, 0, 2500),
+	INT("post_interval_ms", slack_post_interval_ms, 0, 60000),
+	INT("ping_interval", slack_ping_interval, 1, 300),
+	INT("stale_after", slack_stale_after, 2, 900),
+	INT("backoff_max", slack_backoff_max, 1, 3600),
+	{0}};
 static const struct key keys_clock[] = {
 	KEY("autostart", clock_autostart, K_BOOL),
 	KEY("digest_catch_up_until", clock_digest_catch_up, K_CLOCK),
@@ -79,7 +96,7 @@ static const struct key keys_clock[] = {
 static const struct key keys_digest[] = {
 	{"time", K_CLOCK, offsetof(struct cfg_digest, at), sizeof(long long), 0, 0, 0},
 	D(timezone, K_ZONE), D(days, K_DAYS), D(jobs, K_WORDS), D(interviewers, K_WORDS), D(console, K_HANDLE),
-	{0}};
+	D(slack_channel, K_STRING), {0}};
 static const struct key keys_person[] = {P(name, K_STRING),     P(email, K_EMAIL),     P(role, K_ROLE),
                                          P(timezone, K_ZONE),   P(slack_id, K_STRING), P(matrix_id, K_STRING),
                                          {0}};
@@ -91,7 +108,7 @@ struct section {
 static const struct section sections[] = {
 	{"store", keys_store}, {"general", keys_general}, {"console", keys_console},
 	{"mail", keys_mail},   {"smtp", keys_smtp},       {"reminders", keys_reminders},
-	{"feedback", keys_feedback}, {"clock", keys_clock}, {0}};
+	{"feedback", keys_feedback}, {"clock", keys_clock}, {"slack", keys_slack}, {0}};
 
 void cfg_defaults(struct cfg *cfg)
 {
@@ -114,6 +131,27 @@ void cfg_defaults(struct cfg *cfg)
 	cfg->feedback_chase_after = 86400;
 	cfg->feedback_escalate_after = 2 * 86400;
 	cfg->clock_digest_catch_up = 12 * 60;
+	str_copy(cfg->slack_api_url, sizeof cfg->slack_api_url, "https://slack.com/api/");
+	cfg->slack_connections = 2;
+	str_copy(cfg->slack_command, sizeof cfg->slack_command, "/interview");
+	cfg->slack_reply_wait_ms = 1500;
+	cfg->slack_post_interval_ms = 1000;
+	cfg->slack_ping_interval = 10;
+	cfg->slack_stale_after = 30;
+	cfg->slack_backoff_max = 60;
+}
+
+int cfg_slack_on(const struct cfg *cfg)
+{
+	return cfg->slack_app_token[0] && cfg->slack_bot_token[0];
+}
+
+const char *cfg_slack_channel(const struct cfg *cfg, const char *job)
+{
+	for (int i = 0; job && *job && i < cfg->nslack_jobs; i++)
+		if (strcasecmp(cfg->slack_jobs[i].job, job) == 0)
+			return cfg->slack_jobs[i].channel;
+	return cfg->slack_channel;
 }
 
 void cfg_free(struct cfg *cfg)
@@ -124,6 +162,9 @@ void cfg_free(struct cfg *cfg)
 	free(cfg->digests);
 	cfg->digests = NULL;
 	cfg->ndigests = 0;
+	free(cfg->slack_jobs);
+	cfg->slack_jobs = NULL;
+	cfg->nslack_jobs = 0;
 }
 
 __attribute__((format(printf, 6, 7))) static int fail(char *err, size_t errlen, const char *file, int line,
@@ -176,6 +217,11 @@ static const char *check_string(enum kind kind, const char *v)
 	case K_EMAIL: return str_is_email(v) ? NULL : "is not an email address";
 	case K_ADDRESS: return valid_address(v) ? NULL : "is not an address (write \"Name <name@example.com>\" or \"name@example.com\")";
 	case K_HANDLE: return valid_handle(v) ? NULL : "is not a handle (letters, digits, '.', '_' or '-', at most 32)";
+	case K_URL:
+		return (strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0) && v[strlen(v) - 1] == '/' &&
+		               !str_has_control(v) && !strchr(v, ' ')
+		           ? NULL
+		           : "is not a base URL (http:// or https://, ending in '/')";
 	case K_TLS:
 		return strcmp(v, "starttls") == 0 || strcmp(v, "optional") == 0 || strcmp(v, "implicit") == 0 ||
 		               strcmp(v, "off") == 0
@@ -438,10 +484,50 @@ static int add_digest(struct cfg *cfg, const struct toml_kv *kv, const char *fil
 	snprintf(where, sizeof where, "[digest.%s]", kv->key);
 	if (apply_table(keys_digest, d, kv->value, where, file, err, errlen) < 0)
 		return -1;
-	if (!d->console[0])
+	if (!d->console[0] && !d->slack_channel[0])
 		return fail(err, errlen, file, kv->line, kv->col, "[digest.%s] says nowhere to deliver: add console = "
-		                                                  "\"HANDLE\" (the person whose console shows it)", kv->key);
+		                                                  "\"HANDLE\" (the person whose console shows it) or "
+		                                                  "slack_channel = \"C0123\"", kv->key);
 	return 0;
+}
+
+/* [slack.jobs]: "Job title" = "C0123" pairs. */
+static int add_job_channels(struct cfg *cfg, const struct toml_kv *kv, const char *file, char *err, size_t errlen)
+{
+	const struct toml_value *t = kv->value;
+	free(cfg->slack_jobs);
+	cfg->nslack_jobs = 0;
+	cfg->slack_jobs = calloc(t->nkv ? t->nkv : 1, sizeof *cfg->slack_jobs);
+	if (!cfg->slack_jobs)
+		return fail(err, errlen, file, kv->line, kv->col, "out of memory");
+	for (size_t i = 0; i < t->nkv; i++) {
+		const struct toml_kv *j = &t->kv[i];
+		struct cfg_job_channel *c = &cfg->slack_jobs[cfg->nslack_jobs++];
+		if (j->value->type != TOML_STRING || !j->value->s[0] || str_has_control(j->value->s))
+			return fail(err, errlen, file, j->line, j->col, "[slack.jobs] \"%s\" takes a channel id such as "
+			                                                "\"C0123ABCD\"", j->key);
+		if (str_copy(c->job, sizeof c->job, j->key) < 0 || str_copy(c->channel, sizeof c->channel, j->value->s) < 0)
+			return fail(err, errlen, file, j->line, j->col, "[slack.jobs] \"%s\" is too long", j->key);
+	}
+	return 0;
+}
+
+/* [slack]: its keys, and the [slack.jobs] table inside. */
+static int apply_slack(struct cfg *cfg, const struct toml_value *t, const char *file, char *err, size_t errlen)
+{
+	struct toml_value keys = *t;
+	struct toml_kv kvs[64];
+	keys.nkv = 0;
+	keys.kv = kvs;
+	for (size_t i = 0; i < t->nkv; i++) {
+		if (strcmp(t->kv[i].key, "jobs") == 0 && t->kv[i].value->type == TOML_TABLE) {
+			if (add_job_channels(cfg, &t->kv[i], file, err, errlen) < 0)
+				return -1;
+		} else if (keys.nkv < sizeof kvs / sizeof kvs[0]) {
+			kvs[keys.nkv++] = t->kv[i];
+		}
+	}
+	return apply_table(keys_slack, cfg, &keys, "[slack]", file, err, errlen);
 }
 
 static int apply_people(struct cfg *cfg, const struct toml_kv *sec, const char *file, char *err, size_t errlen)
@@ -474,6 +560,8 @@ static int apply_section(struct cfg *cfg, const struct toml_kv *sec, const char 
 		snprintf(where, sizeof where, "[%s]", s->name);
 		if (strcmp(s->name, sec->key) == 0) {
 			const struct toml_kv *as = toml_get(sec->value, "as");
+			if (strcmp(s->name, "slack") == 0)
+				return apply_slack(cfg, sec->value, file, err, errlen);
 			if (as && strcmp(s->name, "console") == 0) {
 				cfg->console_as_line = as->value->line;
 				cfg->console_as_col = as->value->col;
@@ -502,13 +590,21 @@ static int check_names(const struct cfg *cfg, const char *file, char *err, size_
 		struct cfg_digest *d = &cfg->digests[i];
 		if (!d->timezone[0])
 			str_copy(d->timezone, sizeof d->timezone, cfg->timezone);
-		int known = 0;
+		int known = !d->console[0];
 		for (int j = 0; j < cfg->npeople; j++)
 			known |= strcasecmp(cfg->people[j].handle, d->console) == 0;
 		if (!known)
 			return fail(err, errlen, file, d->line, d->col, "[digest.%s] console = \"%s\" names nobody in [people]",
 			            d->name, d->console);
 	}
+	if (!cfg->slack_app_token[0] != !cfg->slack_bot_token[0])
+		return fail(err, errlen, file, 1, 1, "[slack] needs both app_token (xapp-...) and bot_token (xoxb-...); "
+		                                     "only %s is set", cfg->slack_app_token[0] ? "app_token" : "bot_token");
+	for (int i = 0; i < cfg->ndigests; i++)
+		if (cfg->digests[i].slack_channel[0] && !cfg_slack_on(cfg))
+			return fail(err, errlen, file, cfg->digests[i].line, cfg->digests[i].col,
+			            "[digest.%s] slack_channel needs the Slack front end: set [slack] app_token and bot_token",
+			            cfg->digests[i].name);
 	if (!cfg->console_as[0])
 		return 0;
 	for (int i = 0; i < cfg->npeople; i++)
@@ -637,6 +733,14 @@ void cfg_print(const struct cfg *cfg, FILE *out)
 	for (int i = 0; i < cfg->npeople; i++) {
 		fprintf(out, "\n[people.%s]\n", cfg->people[i].handle);
 		print_keys(out, keys_person, &cfg->people[i]);
+	}
+	if (cfg->nslack_jobs)
+		fputs("\n[slack.jobs]\n", out);
+	for (int i = 0; i < cfg->nslack_jobs; i++) {
+		print_string(out, cfg->slack_jobs[i].job);
+		fputs(" = ", out);
+		print_string(out, cfg->slack_jobs[i].channel);
+		fputc('\n', out);
 	}
 	for (int i = 0; i < cfg->ndigests; i++) {
 		fprintf(out, "\n[digest.%s]\n", cfg->digests[i].name);

@@ -46,7 +46,14 @@ struct cfg_digest {
 	struct cfg_words jobs;          /* only these jobs (none: all) */
 	struct cfg_words interviewers;  /* only interviews with one of these (none: all) */
 	char console[STORE_HANDLE_MAX + 1]; /* delivered to this person's console */
+	char slack_channel[64];         /* and/or posted to this Slack channel */
 	int line, col;
+};
+
+/* A job whose cards go to their own channel ([slack.jobs]). */
+struct cfg_job_channel {
+	char job[STORE_TEXT_MAX + 1];
+	char channel[64];
 };
 
 struct cfg {
@@ -78,6 +85,22 @@ struct cfg {
 	long long feedback_escalate_after;    /* [feedback] escalate_after, seconds */
 	long long clock_autostart;            /* [clock] autostart */
 	long long clock_digest_catch_up;      /* [clock] digest_catch_up_until, minutes */
+	/* [slack]: the Slack front end, on when both tokens are set. */
+	char slack_app_token[256];            /* secret: xapp-..., opens sockets */
+	char slack_bot_token[256];            /* secret: xoxb-..., everything else */
+	char slack_api_url[512];              /* Web API base, ".../api/" */
+	long long slack_connections;          /* sockets held at once (1-4) */
+	char slack_command[32];               /* "/interview" */
+	char slack_channel[64];               /* cards go here; empty: where typed */
+	char slack_ca_file[CFG_PATH_MAX];
+	long long slack_debug_reconnects;     /* ask for short-lived sockets (tests) */
+	long long slack_reply_wait_ms;        /* how long an ack waits for the reply */
+	long long slack_post_interval_ms;     /* pacing of posts per channel */
+	long long slack_ping_interval;        /* seconds between our pings */
+	long long slack_stale_after;          /* seconds of silence that end a socket */
+	long long slack_backoff_max;          /* seconds: cap of the reconnect backoff */
+	struct cfg_job_channel *slack_jobs;   /* [slack.jobs] "Job title" = "C0123" */
+	int nslack_jobs;
 	struct cfg_person *people;
 	int npeople;
 	struct cfg_digest *digests;
@@ -91,6 +114,11 @@ void cfg_defaults(struct cfg *cfg);
 int cfg_load(const char *path, struct cfg *cfg, char *err, size_t errlen);
 
 void cfg_free(struct cfg *cfg);
+
+/* 1 when [slack] names both tokens: the Slack front end runs. */
+int cfg_slack_on(const struct cfg *cfg);
+/* The channel for cards about JOB ([slack.jobs], else [slack] channel; "" if none). */
+const char *cfg_slack_channel(const struct cfg *cfg, const char *job);
 
 /* Prints the effective settings as TOML, secrets shown as "********". */
 void cfg_print(const struct cfg *cfg, FILE *out);

@@ -57,7 +57,7 @@ static void show_chat(struct app *app, const struct store_person *me, const stru
 	time_t now;
 	if (clock_now(&now, err, sizeof err) < 0)
 		return;
-	while (store_outbox_next_to(app->st, "console", me->handle, now, &row) == 1) {
+	while (store_outbox_next_to(app->st, "chat", me->handle, now, &row) == 1) {
 		cJSON *j = cJSON_Parse(row.payload ? row.payload : "");
 		const cJSON *text = cJSON_GetObjectItem(j, "text");
 		if (o->json) {

@@ -3,11 +3,13 @@
 #include "bot/app.h"
 #include "bot/cfg.h"
 #include "bot/console.h"
+#include "bot/slack.h"
 #include "bot/timer.h"
 #include "lib/clock.h"
 #include "lib/tz.h"
 
 #include <gmime/gmime.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +23,7 @@ static const char usage_main[] =
 	"complete interviews by typing commands; everything is kept in SQLite.\n"
 	"\n"
 	"commands:\n"
-	"  run            run the daemon (the console, until chat front ends are configured)\n"
+	"  run            run the daemon: Slack when [slack] is configured, else the console\n"
 	"  console        type commands as a configured person and read the replies\n"
 	"  check-config   validate a config file and print the effective settings\n"
 	"  digest         print a team channel's digest now (--channel NAME)\n"
@@ -51,14 +53,19 @@ static const char usage_console[] =
 static const char usage_run[] =
 	"usage: interviewd [-c FILE] run [--as HANDLE] [--json]\n"
 	"\n"
-	"Runs the assistant. With no Slack or Matrix configured it runs the console front\n"
-	"end on standard input (same options as \"console\"), writing emails to the mail folder.\n";
+	"Runs the assistant. With [slack] configured (both tokens) it connects to Slack over\n"
+	"Socket Mode and serves /interview, buttons and forms, sends email and runs the\n"
+	"clock until SIGTERM or SIGINT; logs go to standard error. With no Slack configured\n"
+	"it runs the console front end on standard input (same options as \"console\"),\n"
+	"writing emails to the mail folder.\n";
 
 static const char usage_check[] =
 	"usage: interviewd check-config [FILE]\n"
 	"\n"
 	"Validates FILE (or the -c FILE) and prints the effective settings, secrets masked.\n"
-	"Exits 1 with file:line:col: reason when something is wrong.\n";
+	"Exits 1 with file:line:col: reason when something is wrong. With [slack]\n"
+	"configured it also tries both tokens (auth.test, apps.connections.open) and says\n"
+	"which scopes are missing; exits 1 when one does not work.\n";
 
 static const char usage_digest[] =
 	"usage: interviewd [-c FILE] digest --channel NAME\n"
@@ -134,8 +141,42 @@ static int cmd_check(const char *config, int argc, char **argv)
 		return 1;
 	}
 	cfg_print(&cfg, stdout);
+	int rc = cfg_slack_on(&cfg) ? slack_check(&cfg, stdout) : 0;
 	cfg_free(&cfg);
-	return 0;
+	return rc;
+}
+
+static volatile int stopping;
+static void on_signal(int sig) { stopping = sig; }
+
+/* run: Slack when it is configured, else the console. */
+static int cmd_run(const char *config, int argc, char **argv)
+{
+	struct cfg probe;
+	char err[1024];
+	/* a config that does not load: the console reports its error */
+	if (wants_help(argc, argv) || cfg_load(config, &probe, err, sizeof err) < 0)
+		return cmd_console(config, argc, argv, usage_run);
+	int slack = cfg_slack_on(&probe);
+	cfg_free(&probe);
+	if (!slack)
+		return cmd_console(config, argc, argv, usage_run);
+	if (argc > 0)
+		return usage_error(usage_run, "unexpected argument (--as and --json are for the console)", argv[0]);
+	struct app app;
+	time_t now;
+	if (clock_now(&now, err, sizeof err) < 0 || app_open(&app, config, err, sizeof err) < 0) {
+		fprintf(stderr, "interviewd: %s\n", err);
+		return 1;
+	}
+	struct sigaction sa = {0};
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	int rc = slack_run(&app, &stopping);
+	app_close(&app);
+	return rc;
 }
 
 static int cmd_digest(const char *config, int argc, char **argv)
@@ -191,7 +232,7 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "console") == 0)
 		return cmd_console(config, argc - i, argv + i, usage_console);
 	if (strcmp(cmd, "run") == 0)
-		return cmd_console(config, argc - i, argv + i, usage_run);
+		return cmd_run(config, argc - i, argv + i);
 	if (strcmp(cmd, "check-config") == 0)
 		return cmd_check(config, argc - i, argv + i);
 	if (strcmp(cmd, "digest") == 0)

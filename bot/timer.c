@@ -1,5 +1,6 @@
 /* timer.c: see timer.h. */
 #include "bot/timer.h"
+#include "bot/slack_out.h"
 #include "commands/digest.h"
 #include "commands/duty.h"
 #include "lib/clock.h"
@@ -99,7 +100,8 @@ static void send_digest(struct state *s, const struct cfg_digest *d, time_t due,
 	if (store_begin(s->st) < 0)
 		log_error("digest", store_error(s->st));
 	else if (store_digest_sent(s->st, d->name, day) != 0 ||
-	         store_chat_add(s->st, d->console, "digest", 0, text, now) < 0 ||
+	         (d->console[0] && store_chat_add(s->st, d->console, "digest", 0, text, now) < 0) ||
+	         (d->slack_channel[0] && slack_queue_text(s->st, "digest", d->slack_channel, 0, text, now) < 0) ||
 	         store_digest_add(s->st, d->name, day, due, now) < 0 || store_commit(s->st) < 0)
 		store_rollback(s->st); /* sent meanwhile by another run, or the store failed */
 	else if (++s->queued)

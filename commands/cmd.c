@@ -228,6 +228,11 @@ static int run(struct cmd_ctx *c, const struct spec *s)
 		store_rollback(c->st);
 		return -1;
 	}
+	str_copy(c->out->command, sizeof c->out->command, s->name);
+	if (s->write && c->req->on_change && c->req->on_change(c->st, c->out, c->req->arg) < 0) {
+		store_rollback(c->st);
+		return cmd_store_fail(c);
+	}
 	if (store_commit(c->st) < 0)
 		return cmd_store_fail(c);
 	return 0;

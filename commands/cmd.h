@@ -32,12 +32,20 @@ struct cmd_settings {
 	int autostart;                /* scheduled → in_progress at the start time */
 };
 
+struct cmd_reply;
+
 struct cmd_request {
 	const char *text;             /* what was typed, with or without "/interview" */
 	const char *via;              /* "console", "slack", "matrix", "email", "api" */
 	const char *key;              /* idempotency key of the inbound event, or NULL */
 	struct store_person actor;    /* who typed it; actor.id == 0: nobody we know */
 	time_t now;
+	/* Called inside the transaction of a command that changed something, after the
+	 * handler succeeded and before the commit: a front end adds the messages the change
+	 * causes for its readers (a Slack card to the team's channel), so they commit with
+	 * it. A negative return undoes the whole command. NULL: nothing to add. */
+	int (*on_change)(struct store *st, const struct cmd_reply *r, void *arg);
+	void *arg;
 };
 
 enum cmd_reply_kind {

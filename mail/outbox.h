@@ -5,7 +5,7 @@
  * A row is marked sent in the step right after the server accepted it (or the file was
  * renamed into place); temporary failures are retried with exponential backoff until
  * the row is max_age old; permanent failures (5xx, or too old) are marked failed and
- * the recruiter who scheduled the interview is told in chat (a "console" outbox row).
+ * the recruiter who scheduled the interview is told in chat (a "chat" outbox row).
  * One struct per thread: it uses the caller's store connection. */
 #ifndef INTERVIEWD_MAIL_OUTBOX_H
 #define INTERVIEWD_MAIL_OUTBOX_H

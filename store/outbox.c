@@ -39,7 +39,7 @@ int store_chat_add(struct store *st, const char *handle, const char *kind, int64
 	cJSON_Delete(j);
 	if (!payload)
 		return store_fail(st, "out of memory");
-	int rc = store_outbox_add(st, "console", kind, handle, interview_id, payload, now);
+	int rc = store_outbox_add(st, "chat", kind, handle, interview_id, payload, now);
 	free(payload);
 	return rc;
 }

@@ -148,4 +148,13 @@ const char *const store_sql[Q_COUNT] = {
 	[Q_OUTBOX_FAILED] = "UPDATE outbox SET failed_at = ?2, attempts = attempts + 1, last_error = ?3 WHERE id = ?1",
 	[Q_OUTBOX_NEXT_DUE] = "SELECT min(next_try) FROM outbox WHERE transport = ?1 AND sent_at IS NULL "
 	                      "AND failed_at IS NULL",
+	[Q_OUTBOX_PENDING] = "SELECT count(*), coalesce(min(next_try), 0) FROM outbox "
+	                     "WHERE transport = ?1 AND sent_at IS NULL AND failed_at IS NULL",
+	[Q_OUTBOX_DEFER] = "UPDATE outbox SET next_try = ?2 WHERE id = ?1",
+	[Q_PERSON_SET_SLACK] = "UPDATE people SET slack_id = ?2 WHERE id = ?1",
+	[Q_SLACK_USER_GET] = "SELECT user_id, name, email, tz, fetched_at FROM slack_users WHERE user_id = ?1",
+	[Q_SLACK_USER_PUT] = "INSERT INTO slack_users (user_id, name, email, tz, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5) "
+	                     "ON CONFLICT (user_id) DO UPDATE SET name = ?2, email = ?3, tz = ?4, fetched_at = ?5",
+	[Q_SLACK_DM_GET] = "SELECT channel FROM slack_dms WHERE user_id = ?1",
+	[Q_SLACK_DM_PUT] = "INSERT OR REPLACE INTO slack_dms (user_id, channel) VALUES (?1, ?2)",
 };

@@ -265,7 +265,7 @@ struct store_outbox_row {
 void store_outbox_clear(struct store_outbox_row *r);
 int store_outbox_add(struct store *st, const char *transport, const char *kind, const char *recipient,
                      int64_t interview_id, const char *payload, int64_t now);
-/* A chat message to the person HANDLE (transport "console"; payload {"text": TEXT}),
+/* A chat message to the person HANDLE (transport "chat"; payload {"text": TEXT}),
  * which their front end shows them. */
 int store_chat_add(struct store *st, const char *handle, const char *kind, int64_t interview_id, const char *text,
                    int64_t now);
@@ -280,7 +280,27 @@ int store_outbox_earlier(struct store *st, const struct store_outbox_row *row, i
 int store_outbox_sent(struct store *st, int64_t id, int64_t now);
 int store_outbox_retry(struct store *st, int64_t id, int64_t next_try, const char *error);
 int store_outbox_failed(struct store *st, int64_t id, int64_t now, const char *error);
+/* Moves a row to NEXT_TRY without counting a try (a rate limit, not a failure). */
+int store_outbox_defer(struct store *st, int64_t id, int64_t next_try);
 /* When the earliest waiting row of TRANSPORT is due; 0 when none waits. */
 int64_t store_outbox_next_due(struct store *st, const char *transport);
+/* How many rows of TRANSPORT wait (<0 on error); *OLDEST_DUE (may be NULL) the
+ * earliest next_try among them, 0 when none waits. */
+int store_outbox_pending(struct store *st, const char *transport, int64_t *oldest_due);
+
+/* The Slack front end's memory (store/slack.c). */
+#define STORE_SLACK_ID_MAX 63
+struct store_slack_user {
+	char user_id[STORE_SLACK_ID_MAX + 1];
+	char name[STORE_NAME_MAX + 1];
+	char email[STORE_EMAIL_MAX + 1];
+	char tz[STORE_TZ_MAX + 1];
+	int64_t fetched_at;
+};
+int store_slack_user_get(struct store *st, const char *user_id, struct store_slack_user *u);
+int store_slack_user_put(struct store *st, const struct store_slack_user *u);
+int store_slack_dm_get(struct store *st, const char *user_id, char channel[STORE_SLACK_ID_MAX + 1]);
+int store_slack_dm_put(struct store *st, const char *user_id, const char *channel);
+int store_person_set_slack(struct store *st, int64_t id, const char *slack_id);
 
 #endif

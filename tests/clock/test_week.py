@@ -554,15 +554,15 @@ console = "rita"
             elif h is None:
                 d["rows"] = [("email", "reminder", iv.cand_email)]
             else:
-                d["rows"] = [("console", "reminder", h), ("email", "reminder", PEOPLE[h][0])]
+                d["rows"] = [("chat", "reminder", h), ("email", "reminder", PEOPLE[h][0])]
                 d["text"] = lambda at, iv=iv, h=h: f"Reminder: in {span(iv.start - at)}, {iv.describe(PEOPLE[h][1])}"
         elif kind in ("feedback_request", "feedback_chase"):
             if iv.feedback_by(h, x):
                 d["skipped"] = "feedback already given"
             elif kind == "feedback_request":
-                d["rows"] = [("console", "feedback request", h), ("email", "feedback_request", PEOPLE[h][0])]
+                d["rows"] = [("chat", "feedback request", h), ("email", "feedback_request", PEOPLE[h][0])]
             else:
-                d["rows"] = [("console", "feedback chase", h)]
+                d["rows"] = [("chat", "feedback chase", h)]
             pre = "How did it go? Feedback, please, on " if kind == "feedback_request" else "Feedback still missing on "
             d["text"] = lambda at, iv=iv, h=h, pre=pre: (
                 f"{pre}{iv.describe(PEOPLE[h][1])}: feedback #{iv.id} rating:1-5 "
@@ -572,7 +572,7 @@ console = "rita"
             if not missing:
                 d["skipped"] = "all feedback is in"
             else:
-                d["rows"] = [("console", "feedback overdue", "rita")]
+                d["rows"] = [("chat", "feedback overdue", "rita")]
                 d["text"] = lambda at, iv=iv, m=missing: f"Feedback overdue from {', '.join(m)} on {iv.describe(BERLIN)}"
         return d
 
@@ -690,7 +690,7 @@ console = "rita"
             for transport, k, to in d["rows"]:
                 kk = (transport, k, to, iv.id, done)
                 by_key[kk] = by_key.get(kk, 0) + 1
-                if transport == "console" and "text" in d:
+                if transport == "chat" and "text" in d:
                     texts[kk] = d["text"](done)
         for key, rows in actual.items():
             if key not in seen:
@@ -698,7 +698,7 @@ console = "rita"
                         f"{len(rows)} row(s), due {[utc(r[1]) for r in rows]}")
 
         # -- outbox: the messages those duties made, once each --
-        clock_rows = [r for r in outbox if (r[2] == "console" and r[3] in CLOCK_CHAT - {"digest"}) or
+        clock_rows = [r for r in outbox if (r[2] == "chat" and r[3] in CLOCK_CHAT - {"digest"}) or
                       (r[2] == "email" and r[3] in CLOCK_EMAIL)]
         got = collections.Counter((r[2], r[3], r[4], r[5], r[1]) for r in clock_rows)
         for kk in sorted(set(by_key) | set(got), key=lambda k: (k[4], k[3], k[0], k[1], k[2])):
@@ -764,7 +764,7 @@ console = "rita"
         c.check(not extra, "no digest on other days (weekends, outside the week)", "none", sorted(extra))
 
         # the digest messages: one per day sent, their text from the model
-        digest_rows = [r for r in outbox if r[2] == "console" and r[3] == "digest"]
+        digest_rows = [r for r in outbox if r[2] == "chat" and r[3] == "digest"]
         c.check(all(r[4] == "rita" for r in digest_rows), "digests go to rita's console", "rita",
                 sorted({r[4] for r in digest_rows}))
         per_day = collections.defaultdict(list)
@@ -781,7 +781,7 @@ console = "rita"
             c.check(False, f"digest message of {day}", "none (no digests_sent row)", len(per_day[day]))
 
         # -- rita's console: every chat row for her printed once, not before it existed --
-        rita_rows = [r for r in outbox if r[2] == "console" and r[4] == "rita"]
+        rita_rows = [r for r in outbox if r[2] == "chat" and r[4] == "rita"]
         want_texts = collections.Counter(json.loads(r[6]).get("text") for r in rita_rows)
         got_texts = collections.Counter(text for _, text, _ in self.chats)
         for text in sorted(set(want_texts) | set(got_texts), key=str):

@@ -62,14 +62,14 @@ exit 1
 sql SELECT count(*) FROM outbox WHERE kind = 'reminder' AND interview_id = 1 => 0
 now 2031-03-10T14:05:00+01:00
 > stats
-sql SELECT transport, recipient FROM outbox WHERE kind = 'reminder' AND interview_id = 1 ORDER BY transport, recipient => console|alice;console|bob;email|alice@example.com;email|bob@example.com;email|jane@example.com
+sql SELECT transport, recipient FROM outbox WHERE kind = 'reminder' AND interview_id = 1 ORDER BY transport, recipient => chat|alice;chat|bob;email|alice@example.com;email|bob@example.com;email|jane@example.com
 sql SELECT count(*) FROM outbox WHERE kind = 'reminder' AND transport = 'email' AND interview_id = 1 AND sent_at IS NOT NULL => 3
 -- bob's email, in his zone
 mail 000021-reminder.eml ~ Subject: Reminder: interview with Jane Doe (Data Scientist), Tue 11 Mar 2031 09:00-10:00
 -- bob reads it in his zone
 sql SELECT payload LIKE '%Tue 11 Mar 2031 09:00 America/New_York%' FROM outbox WHERE kind = 'reminder' AND recipient = 'bob' => 1
 -- The 1 h reminder of #3 fell due at 10:00; it still ran, as #3 (11:00) had not started.
-sql SELECT count(*) FROM outbox WHERE kind = 'reminder' AND interview_id = 3 AND transport = 'console' => 1
+sql SELECT count(*) FROM outbox WHERE kind = 'reminder' AND interview_id = 3 AND transport = 'chat' => 1
 
 -- A reminder whose interview has already started is skipped, not sent late.
 now 2031-03-11T13:59:00+01:00

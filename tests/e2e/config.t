@@ -159,7 +159,48 @@ token = "xoxb-1"
 end
 $ check-config
 exit 1
-~ config.toml:4:1: unknown table [slack]
+~ config.toml:5:1: unknown key "token" in [slack]
+config
+[slack]
+bot_token = "xoxb-1"
+end
+$ check-config
+exit 1
+~ [slack] needs both app_token (xapp-...) and bot_token (xoxb-...); only bot_token is set
+config
+[slack]
+app_token = "xapp-1"
+bot_token = "xoxb-1"
+api_url = "ftp://example.com/"
+end
+$ check-config
+exit 1
+~ config.toml:4:11: "ftp://example.com/" is not a base URL (http:// or https://, ending in '/')
+config
+[slack]
+app_token = "xapp-1"
+bot_token = "xoxb-1"
+connections = 9
+end
+$ check-config
+exit 1
+~ "connections" must be from 1 to 4
+config
+[slack.jobs]
+"Backend Engineer" = 42
+end
+$ check-config
+exit 1
+~ [slack.jobs] "Backend Engineer" takes a channel id such as "C0123ABCD"
+config
+[people.rita]
+role = "recruiter"
+[digest.hiring]
+slack_channel = "C0HIRING"
+end
+$ check-config
+exit 1
+~ [digest.hiring] slack_channel needs the Slack front end: set [slack] app_token and bot_token
 config
 timezone = "Europe/Berlin"
 end

@@ -995,7 +995,7 @@ def case_permanent(binary, srv):
     T.eq("the recruiter is told once in chat, naming #id and the address", 1, len(tell))
     T.eq("chat lines", 1, len(run.chats))
     note("chat: %s" % (run.chats[:1] or ["(none)"])[0])
-    console = d.sql("SELECT recipient, sent_at FROM outbox WHERE transport = 'console'")
+    console = d.sql("SELECT recipient, sent_at FROM outbox WHERE transport = 'chat'")
     T.check("the chat row is for rita and marked shown", len(console) == 1 and console[0][0] == "rita"
             and console[0][1], "[('rita', <sent_at>)]", console)
     again = d.run(["stats"])

@@ -230,7 +230,7 @@ static time_t berlin(int y, int mo, int d, int h, int mi)
 static int exec_as(struct fx *f, const struct store_person *who, time_t now, const char *key, const char *text,
                    struct cmd_reply *r)
 {
-	struct cmd_request req = {text, "console", key, *who, now};
+	struct cmd_request req = {.text = text, .via = "console", .key = key, .actor = *who, .now = now};
 	return cmd_execute(f->st, &settings, &req, r);
 }
 
