@@ -69,8 +69,6 @@ struct slack_socket {
 	int next_conn_id;
 	int failures;             /* consecutive, for the backoff */
 	int64_t next_attempt;     /* no new socket before this */
-	long reconnects;
-	int ready;
 	/* shared with other threads */
 	pthread_mutex_t lock;
 	pthread_cond_t work;
@@ -513,7 +511,6 @@ static void manage(struct slack_socket *s, int64_t now)
 			ready += c->state == C_READY;
 		}
 	}
-	s->ready = ready;
 	if (ready >= s->cfg->slack_connections)
 		for (int i = 0; i < CONN_MAX; i++)
 			if (s->conns[i].retiring && s->conns[i].state == C_READY && !s->conns[i].closing) {
@@ -522,8 +519,6 @@ static void manage(struct slack_socket *s, int64_t now)
 				lws_set_timeout(s->conns[i].wsi, PENDING_TIMEOUT_CLOSE_ACK, 1); /* ≤1 s for the close */
 			}
 	if (live < s->cfg->slack_connections && free_slot >= 0 && now >= s->next_attempt) {
-		if (s->next_conn_id)
-			s->reconnects++;
 		start_fetch(s, &s->conns[free_slot]);
 		s->next_attempt = now + 250; /* one new socket at a time */
 	}
@@ -693,10 +688,4 @@ int slack_socket_next(struct slack_socket *s, struct slack_inbound *in, int time
 	}
 	pthread_mutex_unlock(&s->lock);
 	return rc;
-}
-
-void slack_socket_health(struct slack_socket *s, int *ready, long *reconnects)
-{
-	*ready = s->ready;
-	*reconnects = s->reconnects;
 }

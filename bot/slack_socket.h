@@ -47,9 +47,6 @@ int slack_socket_next(struct slack_socket *s, struct slack_inbound *in, int time
  * without it (too late: the caller delivers the reply another way). */
 int slack_socket_reply(struct slack_socket *s, const char *id, const char *payload);
 
-/* Health: sockets ready now, and reconnects so far. */
-void slack_socket_health(struct slack_socket *s, int *ready, long *reconnects);
-
 int64_t slack_now_ms(void);
 
 #endif
