@@ -10,6 +10,7 @@
 #include "lib/clock.h"
 #include "lib/str.h"
 #include "lib/tz.h"
+#include "lib/tzfmt.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -322,59 +323,88 @@ static void on_command(struct slack *sl, const char *id, const cJSON *p, time_t 
 	cmd_reply_free(&r);
 }
 
-/* A button on a card: "start" runs at once; the others open their form. */
+/* The interview a button is about, if its card is current: 1, or 0 after telling the
+ * clicker why not (a card out of date is brought up to date). */
+static int button_target(struct ctx *x, const char *value, const char *response_url, struct store_interview *iv)
+{
+	struct slack *sl = x->sl;
+	long long id = strtoll(value, NULL, 10);
+	const char *status = strchr(value, ':');
+	if (id <= 0 || store_interview_get(sl->app->st, id, iv, 0) != 1) {
+		reply_to_typist(x, "", text_message("That interview is not known here any more."), response_url);
+		return 0;
+	}
+	if (!status || strcmp(status + 1, store_status_name(iv->status)) == 0)
+		return 1;
+	char msg[200];
+	snprintf(msg, sizeof msg, "This card was out of date: #%lld is %s now. The card shows it as it is.", id,
+	         store_status_name(iv->status));
+	reply_to_typist(x, "", text_message(msg), response_url);
+	if (*x->ts) {
+		cJSON *card = card_message(sl, iv, x->channel);
+		cJSON_AddStringToObject(card, "ts", x->ts);
+		slack_queue(sl->app->st, "card", "chat.update", x->channel, NULL, id, card, x->now);
+		slack_out_wake(&sl->out);
+	}
+	store_interview_clear(iv);
+	return 0;
+}
+
+/* Start: runs at once; the card is updated in the command's transaction. */
+static void button_start(struct ctx *x, const struct store_interview *iv, const char *response_url)
+{
+	struct cmd_reply r;
+	char cmd[64], key[160];
+	snprintf(cmd, sizeof cmd, "start #%lld", (long long)iv->id);
+	snprintf(key, sizeof key, "slack:%s", x->envelope);
+	execute(x, cmd, key, &r);
+	if (r.kind == REPLY_ERROR)
+		reply_to_typist(x, "", slack_reply_message(&r), response_url);
+	cmd_reply_free(&r);
+}
+
+/* Reschedule, Cancel, Mark complete: their form, opened at once (the trigger lasts 3 s). */
+static void button_form(struct ctx *x, const char *action, const struct store_interview *iv, const cJSON *p)
+{
+	struct slack *sl = x->sl;
+	struct store_person me;
+	char err[256];
+	person_of(sl, x->user, x->now, &me);
+	const char *tz = me.tz[0] ? me.tz : sl->app->cfg.timezone;
+	if (strcmp(action, "iv.complete") == 0 && iv->status == ST_SCHEDULED && x->now < iv->start) {
+		char msg[200], when[64]; /* the form would only be refused */
+		snprintf(msg, sizeof msg, "#%lld has not started yet (it starts %s); it can be completed once it has begun.",
+		         (long long)iv->id, tzfmt(tz, iv->start, TZF_DAY_TIME, when, sizeof when));
+		reply_to_typist(x, "", text_message(msg), jstr(p, "response_url"));
+		return;
+	}
+	char *meta = meta_of(iv->id, x->channel, x->ts);
+	cJSON *view = strcmp(action, "iv.reschedule") == 0 ? slack_view_reschedule(iv, meta, tz)
+	              : strcmp(action, "iv.cancel") == 0   ? slack_view_cancel(iv, meta)
+	              : strcmp(action, "iv.complete") == 0 ? slack_view_complete(iv, meta)
+	                                                   : NULL;
+	if (view && open_view(sl, jstr(p, "trigger_id"), view, err, sizeof err) < 0)
+		reply_to_typist(x, "", text_message("Could not open the form; use the command instead."),
+		                jstr(p, "response_url"));
+	free(meta);
+}
+
+/* A button on a card: acknowledged first, then its work. */
 static void on_button(struct slack *sl, const char *id, const cJSON *p, time_t now)
 {
 	const cJSON *act = cJSON_GetArrayItem(cJSON_GetObjectItem(p, "actions"), 0);
 	const cJSON *cont = cJSON_GetObjectItem(p, "container");
-	const char *action = jstr(act, "action_id"), *value = jstr(act, "value");
+	const char *action = jstr(act, "action_id");
 	struct ctx x = {sl, id, jstr(cJSON_GetObjectItem(p, "user"), "id"), jstr(cont, "channel_id"),
 	                jstr(cont, "message_ts"), 0, now};
-	slack_socket_reply(sl->sock, id, NULL); /* buttons: ack first, then work */
-	long long ivid = strtoll(value, NULL, 10);
 	struct store_interview iv;
-	char err[256], cmd[64], key[160];
-	if (ivid <= 0 || store_interview_get(sl->app->st, ivid, &iv, 0) != 1) {
-		reply_to_typist(&x, "", text_message("That interview is not known here any more."), jstr(p, "response_url"));
+	slack_socket_reply(sl->sock, id, NULL);
+	if (!button_target(&x, jstr(act, "value"), jstr(p, "response_url"), &iv))
 		return;
-	}
-	const char *status = strchr(value, ':');
-	if (status && strcmp(status + 1, store_status_name(iv.status)) != 0) {
-		char msg[200];
-		snprintf(msg, sizeof msg, "This card was out of date: #%lld is %s now. The card shows it as it is.", ivid,
-		         store_status_name(iv.status));
-		reply_to_typist(&x, "", text_message(msg), jstr(p, "response_url"));
-		if (*x.ts) {
-			cJSON *card = card_message(sl, &iv, x.channel);
-			cJSON_AddStringToObject(card, "ts", x.ts);
-			slack_queue(sl->app->st, "card", "chat.update", x.channel, NULL, ivid, card, now);
-		}
-		store_interview_clear(&iv);
-		return;
-	}
-	if (strcmp(action, "iv.start") == 0) {
-		struct cmd_reply r;
-		snprintf(cmd, sizeof cmd, "start #%lld", ivid);
-		snprintf(key, sizeof key, "slack:%s", id);
-		execute(&x, cmd, key, &r);
-		if (r.kind == REPLY_ERROR)
-			reply_to_typist(&x, "", slack_reply_message(&r), jstr(p, "response_url"));
-		cmd_reply_free(&r);
-		store_interview_clear(&iv);
-		return;
-	}
-	struct store_person me;
-	person_of(sl, x.user, now, &me);
-	const char *tz = me.tz[0] ? me.tz : sl->app->cfg.timezone;
-	char *meta = meta_of(ivid, x.channel, x.ts);
-	cJSON *view = strcmp(action, "iv.reschedule") == 0 ? slack_view_reschedule(&iv, meta, tz)
-	              : strcmp(action, "iv.cancel") == 0   ? slack_view_cancel(&iv, meta)
-	              : strcmp(action, "iv.complete") == 0 ? slack_view_complete(&iv, meta)
-	                                                   : NULL;
-	if (view && open_view(sl, jstr(p, "trigger_id"), view, err, sizeof err) < 0)
-		reply_to_typist(&x, "", text_message("Could not open the form; use the command instead."),
-		                jstr(p, "response_url"));
-	free(meta);
+	if (strcmp(action, "iv.start") == 0)
+		button_start(&x, &iv, jstr(p, "response_url"));
+	else
+		button_form(&x, action, &iv, p);
 	store_interview_clear(&iv);
 }
 
