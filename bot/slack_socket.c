@@ -469,8 +469,8 @@ static void keep_alive(struct slack_socket *s, struct conn *c, int64_t now)
 {
 	if (c->state == C_HELLO && now - c->since > HELLO_WAIT_MS) {
 		slog("warn", "msg=\"no hello within 10 s\" conn=%d", c->id);
-		c->closing = 1;
-		lws_callback_on_writable(c->wsi);
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC); /* a failure: backs off */
+		c->since = now;
 	}
 	if (c->state != C_READY || c->closing)
 		return;
