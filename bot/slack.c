@@ -231,7 +231,7 @@ static void reply_to_typist(struct ctx *x, const char *id, cJSON *msg, const cha
 {
 	cJSON_AddStringToObject(msg, "response_type", "ephemeral");
 	char *json = cJSON_PrintUnformatted(msg);
-	if (json && slack_socket_reply(x->sl->sock, id, json)) {
+	if (json && slack_socket_reply(x->sl->sock, id, json, response_url)) {
 		cJSON_Delete(msg);
 	} else if (*response_url) {
 		slack_queue(x->sl->app->st, "reply", "response_url", x->channel, response_url, 0, msg, x->now);
@@ -310,14 +310,14 @@ static void on_command(struct slack *sl, const char *id, const cJSON *p, time_t 
 			reply_to_typist(&x, id, text_message("Could not open the schedule form; type the command instead "
 			                                     "(/interview help schedule)."), jstr(p, "response_url"));
 		else
-			slack_socket_reply(sl->sock, id, NULL);
+			slack_socket_reply(sl->sock, id, NULL, NULL);
 		return;
 	}
 	struct cmd_reply r;
 	snprintf(key, sizeof key, "slack:%s", id);
 	execute(&x, text, key, &r);
 	if (r.kind == REPLY_DUPLICATE)
-		slack_socket_reply(sl->sock, id, NULL);
+		slack_socket_reply(sl->sock, id, NULL, NULL);
 	else
 		reply_to_typist(&x, id, slack_reply_message(&r), jstr(p, "response_url"));
 	cmd_reply_free(&r);
@@ -398,7 +398,7 @@ static void on_button(struct slack *sl, const char *id, const cJSON *p, time_t n
 	struct ctx x = {sl, id, jstr(cJSON_GetObjectItem(p, "user"), "id"), jstr(cont, "channel_id"),
 	                jstr(cont, "message_ts"), 0, now};
 	struct store_interview iv;
-	slack_socket_reply(sl->sock, id, NULL);
+	slack_socket_reply(sl->sock, id, NULL, NULL);
 	if (!button_target(&x, jstr(act, "value"), jstr(p, "response_url"), &iv))
 		return;
 	if (strcmp(action, "iv.start") == 0)
@@ -423,7 +423,7 @@ static void errors_ack(struct slack *sl, const char *id, cJSON *errors)
 	cJSON_AddStringToObject(ack, "response_action", "errors");
 	cJSON_AddItemToObject(ack, "errors", errors);
 	char *json = cJSON_PrintUnformatted(ack);
-	slack_socket_reply(sl->sock, id, json);
+	slack_socket_reply(sl->sock, id, json, NULL);
 	free(json);
 	cJSON_Delete(ack);
 }
@@ -441,7 +441,7 @@ static void on_submit(struct slack *sl, const char *id, const cJSON *p, time_t n
 		if (errors)
 			errors_ack(sl, id, errors);
 		else /* not one of our forms */
-			slack_socket_reply(sl->sock, id, NULL);
+			slack_socket_reply(sl->sock, id, NULL, NULL);
 		cJSON_Delete(meta);
 		return;
 	}
@@ -454,7 +454,7 @@ static void on_submit(struct slack *sl, const char *id, const cJSON *p, time_t n
 		cJSON_AddStringToObject(errors, block ? block : first_block(callback), r.message);
 		errors_ack(sl, id, errors);
 	} else {
-		slack_socket_reply(sl->sock, id, NULL); /* closes the form */
+		slack_socket_reply(sl->sock, id, NULL, NULL); /* closes the form */
 		if (*x.channel && r.kind != REPLY_DUPLICATE) {
 			cJSON *msg = text_message(r.message);
 			cJSON_AddStringToObject(msg, "channel", x.channel);
@@ -472,7 +472,7 @@ static void on_submit(struct slack *sl, const char *id, const cJSON *p, time_t n
 static void on_event(struct slack *sl, const char *id, const cJSON *p, time_t now)
 {
 	char key[160];
-	slack_socket_reply(sl->sock, id, NULL);
+	slack_socket_reply(sl->sock, id, NULL, NULL);
 	snprintf(key, sizeof key, "slack-event:%s", jstr(p, "event_id"));
 	if (store_inbound_seen(sl->app->st, key, "slack", now) == 1)
 		slog("info", "msg=\"event delivered again; ignored\" event=%s", jstr(p, "event_id"));
@@ -487,7 +487,7 @@ static void dispatch(struct slack *sl, const struct slack_inbound *in)
 	const cJSON *p = cJSON_GetObjectItem(env, "payload");
 	const char *ptype = jstr(p, "type");
 	if (clock_now(&now, err, sizeof err) < 0 || !cJSON_IsObject(p)) {
-		slack_socket_reply(sl->sock, in->id, NULL);
+		slack_socket_reply(sl->sock, in->id, NULL, NULL);
 		slog("warn", "msg=\"envelope without a payload acknowledged and dropped\" envelope=%s type=%s", in->id, type);
 	} else if (strcmp(type, "slash_commands") == 0) {
 		on_command(sl, in->id, p, now);
@@ -497,8 +497,12 @@ static void dispatch(struct slack *sl, const struct slack_inbound *in)
 		on_submit(sl, in->id, p, now);
 	} else if (strcmp(type, "events_api") == 0) {
 		on_event(sl, in->id, p, now);
+	} else if (strcmp(type, "interviewd.unsent_reply") == 0) { /* from the socket loop */
+		slack_queue(sl->app->st, "reply", "response_url", "", jstr(env, "response_url"), 0,
+		            cJSON_DetachItemFromObject(env, "payload"), now);
+		slack_out_wake(&sl->out);
 	} else {
-		slack_socket_reply(sl->sock, in->id, NULL);
+		slack_socket_reply(sl->sock, in->id, NULL, NULL);
 	}
 	int64_t took = slack_now_ms() - in->received_ms;
 	if (took > sl->slow_ms)

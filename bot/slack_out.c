@@ -57,6 +57,7 @@ struct out {
 	struct slack_api api;
 	struct pace channels[PACED], methods[16];
 	int auth_logged;
+	int stopping; /* asked to stop: no waiting for a busy channel */
 };
 
 static struct pace *pace_of(struct pace *p, int n, const char *key)
@@ -180,7 +181,8 @@ static void outcome(struct out *x, const struct store_outbox_row *row, const cha
 	store_outbox_retry(x->st, row->id, now + wait, err);
 }
 
-/* Sends ROW unless its channel or method must wait; 1 when it was deferred. */
+/* Sends ROW unless its channel or method must wait; 1 when it was deferred, 2 when
+ * it must wait and the thread is stopping (it stays due for the next start). */
 static int deliver(struct out *x, const struct store_outbox_row *row, time_t now)
 {
 	char method[64] = "", channel[STORE_SLACK_ID_MAX + 1] = "", url[1024] = "", err[512] = "";
@@ -198,6 +200,10 @@ static int deliver(struct out *x, const struct store_outbox_row *row, time_t now
 		return 1;
 	}
 	struct pace *ch = strcmp(method, "chat.postMessage") == 0 ? pace_of(x->channels, PACED, channel) : NULL;
+	if (ch && ch->free_at > ms && x->stopping) {
+		cJSON_Delete(body);
+		return 2;
+	}
 	if (ch && ch->free_at > ms) /* about one post a second per channel */
 		usleep((useconds_t)(ch->free_at - ms) * 1000);
 	int rc = strcmp(method, "response_url") == 0 ? slack_api_respond(&x->api, url, body, err, sizeof err)
@@ -223,8 +229,13 @@ static int pass(struct out *x, time_t *now)
 			got = store_outbox_next(x->st, "chat", *now, &row);
 		if (got != 1)
 			break;
-		deferred += deliver(x, &row, *now);
+		int rc = deliver(x, &row, *now);
 		store_outbox_clear(&row);
+		if (rc == 2)
+			break;
+		deferred += rc;
+		if (!x->stopping && worker_sleep(&x->o->w, 0)) /* asked to stop meanwhile */
+			x->stopping = 1;
 	}
 	return deferred;
 }
@@ -251,11 +262,11 @@ static void *run(void *arg)
 		return NULL;
 	}
 	time_t now;
-	for (int stop = 0; !stop;) {
+	while (!x.stopping) {
 		int deferred = pass(&x, &now);
-		stop = worker_sleep(&x.o->w, wait_ms(&x, now, deferred));
+		x.stopping |= worker_sleep(&x.o->w, wait_ms(&x, now, deferred));
 	}
-	pass(&x, &now);
+	pass(&x, &now); /* what is due and need not wait; the rest stays for the next start */
 	slack_api_free(&x.api);
 	store_close(x.st);
 	return NULL;

@@ -52,6 +52,7 @@ struct pending {
 	int64_t deadline;
 	int ready;                /* the dispatcher answered */
 	char *payload;            /* its ack payload, or NULL */
+	char *fallback;           /* where the payload goes if no socket can carry it */
 };
 
 /* An envelope waiting for the dispatcher. */
@@ -173,13 +174,33 @@ static struct conn *any_ready(struct slack_socket *s)
 	return NULL;
 }
 
+static void queue_work(struct slack_socket *s, const char *id, char *json);
+
+/* No socket can carry the ack: a reply in it goes back to the dispatcher, which
+ * delivers it by response_url (Slack does not send a slash command again). */
+static void unsent_reply(struct slack_socket *s, const struct pending *p)
+{
+	slog("warn", "msg=\"no socket to acknowledge on; Slack will redeliver or time out\" envelope=%s%s", p->id,
+	     p->payload && p->fallback ? " reply=response_url" : "");
+	if (!p->payload || !p->fallback)
+		return;
+	cJSON *env = cJSON_CreateObject(), *payload = cJSON_Parse(p->payload);
+	cJSON_AddStringToObject(env, "type", "interviewd.unsent_reply");
+	cJSON_AddStringToObject(env, "response_url", p->fallback);
+	cJSON_AddItemToObject(env, "payload", payload ? payload : cJSON_CreateObject());
+	char *json = cJSON_PrintUnformatted(env);
+	cJSON_Delete(env);
+	if (json)
+		queue_work(s, p->id, json);
+}
+
 static void send_ack(struct slack_socket *s, const struct pending *p)
 {
 	struct conn *c = conn_by_id(s, p->conn_id);
 	if (!c)
 		c = any_ready(s); /* the socket it came on is gone: any other will do */
 	if (!c) {
-		slog("warn", "msg=\"no socket to acknowledge on; Slack will redeliver or time out\" envelope=%s", p->id);
+		unsent_reply(s, p);
 		return;
 	}
 	cJSON *ack = cJSON_CreateObject();
@@ -194,28 +215,41 @@ static void send_ack(struct slack_socket *s, const struct pending *p)
 	cJSON_Delete(ack);
 }
 
+static void pending_free(struct pending *p)
+{
+	free(p->payload);
+	free(p->fallback);
+	free(p);
+}
+
 /* Sends the acks that are answered or due; returns how many still wait. */
 static int flush_acks(struct slack_socket *s, int64_t now)
 {
 	int left = 0;
+	struct pending *due = NULL;
 	pthread_mutex_lock(&s->lock);
 	for (struct pending **pp = &s->pending; *pp;) {
 		struct pending *p = *pp;
 		if (p->ready || now >= p->deadline) {
-			send_ack(s, p);
 			*pp = p->next;
-			free(p->payload);
-			free(p);
+			p->next = due;
+			due = p;
 			continue;
 		}
 		left++;
 		pp = &p->next;
 	}
 	pthread_mutex_unlock(&s->lock);
+	while (due) {
+		struct pending *p = due;
+		due = p->next;
+		send_ack(s, p);
+		pending_free(p);
+	}
 	return left;
 }
 
-int slack_socket_reply(struct slack_socket *s, const char *id, const char *payload)
+int slack_socket_reply(struct slack_socket *s, const char *id, const char *payload, const char *fallback_url)
 {
 	int taken = 0;
 	pthread_mutex_lock(&s->lock);
@@ -223,6 +257,7 @@ int slack_socket_reply(struct slack_socket *s, const char *id, const char *paylo
 		if (!p->ready && strcmp(p->id, id) == 0) {
 			p->ready = 1;
 			p->payload = payload ? strdup(payload) : NULL;
+			p->fallback = fallback_url && *fallback_url ? strdup(fallback_url) : NULL;
 			taken = !payload || p->payload;
 			break;
 		}
@@ -233,25 +268,18 @@ int slack_socket_reply(struct slack_socket *s, const char *id, const char *paylo
 
 /* ---- incoming frames ---- */
 
-static void enqueue(struct slack_socket *s, struct conn *c, const char *id, const char *text)
+/* Hands JSON (taken over) to the dispatcher as work ID. */
+static void queue_work(struct slack_socket *s, const char *id, char *json)
 {
-	struct pending *p = calloc(1, sizeof *p);
 	struct queued *q = calloc(1, sizeof *q);
-	char *json = strdup(text);
-	if (!p || !q || !json) {
-		free(p), free(q), free(json);
+	if (!q) {
+		free(json);
 		return;
 	}
-	int64_t now = slack_now_ms();
-	snprintf(p->id, sizeof p->id, "%s", id);
-	p->conn_id = c->id;
-	p->deadline = now + s->cfg->slack_reply_wait_ms;
 	snprintf(q->in.id, sizeof q->in.id, "%s", id);
 	q->in.json = json;
-	q->in.received_ms = now;
+	q->in.received_ms = slack_now_ms();
 	pthread_mutex_lock(&s->lock);
-	p->next = s->pending;
-	s->pending = p;
 	if (s->queue_tail)
 		s->queue_tail->next = q;
 	else
@@ -259,6 +287,25 @@ static void enqueue(struct slack_socket *s, struct conn *c, const char *id, cons
 	s->queue_tail = q;
 	pthread_cond_signal(&s->work);
 	pthread_mutex_unlock(&s->lock);
+}
+
+/* An envelope: its ack waits (at most reply_wait_ms) and its work is queued. */
+static void enqueue(struct slack_socket *s, struct conn *c, const char *id, const char *text)
+{
+	struct pending *p = calloc(1, sizeof *p);
+	char *json = strdup(text);
+	if (!p || !json) {
+		free(p), free(json);
+		return;
+	}
+	snprintf(p->id, sizeof p->id, "%s", id);
+	p->conn_id = c->id;
+	p->deadline = slack_now_ms() + s->cfg->slack_reply_wait_ms;
+	pthread_mutex_lock(&s->lock);
+	p->next = s->pending;
+	s->pending = p;
+	pthread_mutex_unlock(&s->lock);
+	queue_work(s, id, json);
 }
 
 static void on_hello(struct slack_socket *s, struct conn *c, const cJSON *j)
@@ -650,8 +697,7 @@ void slack_socket_stop(struct slack_socket *s)
 	while (s->pending) {
 		struct pending *p = s->pending;
 		s->pending = p->next;
-		free(p->payload);
-		free(p);
+		pending_free(p);
 	}
 	while (s->queue) {
 		struct queued *q = s->queue;

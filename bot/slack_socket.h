@@ -44,8 +44,10 @@ int slack_socket_next(struct slack_socket *s, struct slack_inbound *in, int time
 
 /* Answers envelope ID: acknowledged now, with PAYLOAD (JSON text; NULL: none) in the
  * ack. Returns 1 when the payload will go with the ack, 0 when the ack already left
- * without it (too late: the caller delivers the reply another way). */
-int slack_socket_reply(struct slack_socket *s, const char *id, const char *payload);
+ * without it (too late: the caller delivers the reply another way). If no socket is
+ * left to carry the ack, a payload with a FALLBACK_URL comes back to the dispatcher as
+ * an envelope of type "interviewd.unsent_reply" ({"response_url", "payload"}). */
+int slack_socket_reply(struct slack_socket *s, const char *id, const char *payload, const char *fallback_url);
 
 int64_t slack_now_ms(void);
 
