@@ -1,6 +1,7 @@
 /* slack.c: see slack.h. The dispatcher: one thread (the caller's) that takes
  * envelopes from the socket loop in order and answers each. */
 #include "bot/slack.h"
+#include "lib/log.h"
 #include "bot/sender.h"
 #include "bot/slack_api.h"
 #include "bot/slack_blocks.h"
@@ -12,7 +13,6 @@
 #include "lib/tz.h"
 #include "lib/tzfmt.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,15 +35,7 @@ struct ctx {
 	time_t now;
 };
 
-__attribute__((format(printf, 2, 3))) static void slog(const char *level, const char *fmt, ...)
-{
-	char msg[700];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "interviewd: part=slack level=%s %s\n", level, msg);
-}
+#define slog(level, ...) log_line("slack", level, __VA_ARGS__)
 
 static const char *jstr(const cJSON *o, const char *key)
 {

@@ -1,7 +1,8 @@
-/* slack_blocks.c: see slack_blocks.h. Text is built in a growing buffer (struct sb) and
+/* slack_blocks.c: see slack_blocks.h. Text is built in a growing buffer (lib/buf.h) and
  * every piece of user text is escaped and clipped there, at a character boundary and
  * never inside an entity, so each block is within Slack's limits by construction. */
 #include "bot/slack_blocks.h"
+#include "lib/buf.h"
 #include "lib/str.h"
 #include "lib/tz.h"
 #include "lib/tzfmt.h"
@@ -13,56 +14,18 @@
 
 #define ELLIPSIS "\xe2\x80\xa6" /* … */
 
-/* ---- a growing string ---- */
+/* ---- a growing string (lib/buf.h) ---- */
 
-struct sb {
-	char *s;
-	size_t len, cap;
-	int oom;
-};
+static const char *sb_str(const struct buf *b) { return b->s && !b->oom ? b->s : ""; }
 
-static void sb_put(struct sb *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		char *grown = realloc(b->s, cap);
-		if (!grown) {
-			b->oom = 1;
-			return;
-		}
-		b->s = grown;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = 0;
-}
-
-static void sb_add(struct sb *b, const char *s) { sb_put(b, s, strlen(s)); }
-
-__attribute__((format(printf, 2, 3))) static void sb_addf(struct sb *b, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		sb_put(b, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
-}
-
-static const char *sb_str(const struct sb *b) { return b->s && !b->oom ? b->s : ""; }
-
-static void sb_reset(struct sb *b)
+static void sb_reset(struct buf *b)
 {
 	b->len = 0;
 	if (b->s)
 		b->s[0] = 0;
 }
 
-static void sb_free(struct sb *b)
+static void sb_free(struct buf *b)
 {
 	free(b->s);
 	memset(b, 0, sizeof *b);
@@ -96,7 +59,7 @@ static size_t escaped_len(const char *s)
 
 /* Appends S escaped, in at most MAX (≥ 3) bytes: a longer text is cut after a whole
  * character or entity and ends with "…". */
-static void sb_esc(struct sb *b, const char *s, size_t max)
+static void sb_esc(struct buf *b, const char *s, size_t max)
 {
 	if (!s)
 		return;
@@ -107,19 +70,19 @@ static void sb_esc(struct sb *b, const char *s, size_t max)
 		size_t n = e ? strlen(e) : char_len(s);
 		if (used + n > room)
 			break;
-		sb_put(b, e ? e : s, n);
+		buf_put(b, e ? e : s, n);
 		used += n;
 		s += e ? 1 : n;
 	}
 	if (clip)
-		sb_add(b, ELLIPSIS);
+		buf_add(b, ELLIPSIS);
 }
 
 char *slack_escape(const char *s)
 {
-	struct sb b = {0};
+	struct buf b = {0};
 	sb_esc(&b, s ? s : "", (size_t)-1);
-	sb_put(&b, "", 0);
+	buf_put(&b, "", 0);
 	if (b.oom) {
 		sb_free(&b);
 		return NULL;
@@ -164,20 +127,20 @@ static const char *zone_or_utc(const char *tz) { return tz && *tz ? tz : "UTC"; 
 
 /* A date token for T: rendered in the viewer's zone, with a fallback in TZ that names it
  * (reference/slack.md §5.3). */
-static void sb_date(struct sb *b, time_t t, const char *tz, const char *tokens, enum tzfmt_style style)
+static void sb_date(struct buf *b, time_t t, const char *tz, const char *tokens, enum tzfmt_style style)
 {
 	char when[64];
 	tzfmt(tz, t, style, when, sizeof when);
-	sb_addf(b, "<!date^%lld^%s|%s ", (long long)t, tokens, when);
+	buf_addf(b, "<!date^%lld^%s|%s ", (long long)t, tokens, when);
 	sb_esc(b, tz, STORE_TZ_MAX * 5);
-	sb_add(b, ">");
+	buf_add(b, ">");
 }
 
 /* Handles are short in practice; a configured one is clipped so that ten of them stay
  * small in a row or a field. */
-static void sb_handle(struct sb *b, const char *handle) { sb_esc(b, handle, 40); }
+static void sb_handle(struct buf *b, const char *handle) { sb_esc(b, handle, 40); }
 
-static void sb_start(struct sb *b, const struct store_interview *iv, const char *tz)
+static void sb_start(struct buf *b, const struct store_interview *iv, const char *tz)
 {
 	sb_date(b, iv->start, tz, "{date_short_pretty} {time}", TZF_DAY_TIME);
 }
@@ -191,16 +154,16 @@ static const char *said_status(enum store_status s)
 
 static void card_header(cJSON *blocks, const struct store_interview *iv)
 {
-	struct sb b = {0};
+	struct buf b = {0};
 	char tail[64];
 	snprintf(tail, sizeof tail, " \xc2\xb7 %s \xc2\xb7 round %d", store_type_name(iv->type), iv->round);
 	size_t room = SLACK_MAX_HEADER - strlen(tail);
 	sb_esc(&b, iv->candidate_name, iv->job_title[0] ? room / 2 : room);
 	if (iv->job_title[0]) {
-		sb_add(&b, " \xe2\x80\x94 "); /* — */
+		buf_add(&b, " \xe2\x80\x94 "); /* — */
 		sb_esc(&b, iv->job_title, room - b.len);
 	}
-	sb_add(&b, tail);
+	buf_add(&b, tail);
 	cJSON_AddItemToObject(add_block(blocks, "header"), "text", text_obj("plain_text", sb_str(&b)));
 	sb_free(&b);
 }
@@ -225,12 +188,12 @@ static int link_ok(const char *url)
 }
 
 /* Location and link within one field (2000): 800 + 1 + 1000 + the link's label. */
-static void field_where(struct sb *b, const struct store_interview *iv)
+static void field_where(struct buf *b, const struct store_interview *iv)
 {
-	sb_add(b, "*Where*\n");
+	buf_add(b, "*Where*\n");
 	sb_esc(b, iv->location, 800);
 	if (iv->location[0] && iv->link[0])
-		sb_add(b, "\n");
+		buf_add(b, "\n");
 	if (!iv->link[0])
 		return;
 	/* an address cannot be cut: one too long to show whole is shown as text */
@@ -238,42 +201,42 @@ static void field_where(struct sb *b, const struct store_interview *iv)
 		sb_esc(b, iv->link, 1000);
 		return;
 	}
-	sb_add(b, "<");
+	buf_add(b, "<");
 	sb_esc(b, iv->link, 1000); /* & inside the address as &amp; too */
-	sb_add(b, "|");
+	buf_add(b, "|");
 	sb_esc(b, strstr(iv->link, "://") + 3, 60);
-	sb_add(b, ">");
+	buf_add(b, ">");
 }
 
-static void field_panel(struct sb *b, const struct store_interview *iv, const char *const *panel_slack)
+static void field_panel(struct buf *b, const struct store_interview *iv, const char *const *panel_slack)
 {
-	sb_add(b, "*Panel*\n");
+	buf_add(b, "*Panel*\n");
 	for (int i = 0; i < iv->npanel; i++) {
 		const char *id = panel_slack ? panel_slack[i] : NULL;
-		sb_add(b, i ? ", " : "");
+		buf_add(b, i ? ", " : "");
 		if (slack_id_ok(id))
-			sb_addf(b, "<@%s>", id);
+			buf_addf(b, "<@%s>", id);
 		else
 			sb_handle(b, iv->panel[i].handle);
 	}
 }
 
-static void field_status(struct sb *b, const struct store_interview *iv, const char *tz)
+static void field_status(struct buf *b, const struct store_interview *iv, const char *tz)
 {
-	sb_addf(b, "*Status*\n%s", said_status(iv->status));
+	buf_addf(b, "*Status*\n%s", said_status(iv->status));
 	if (iv->status == ST_IN_PROGRESS && iv->started_at) {
-		sb_add(b, ", started ");
+		buf_add(b, ", started ");
 		sb_date(b, iv->started_at, tz, "{time}", TZF_TIME);
 	}
 	if (iv->rescheduled_to)
-		sb_addf(b, " \xe2\x80\x94 moved to #%lld", (long long)iv->rescheduled_to);
+		buf_addf(b, " \xe2\x80\x94 moved to #%lld", (long long)iv->rescheduled_to);
 	if (iv->cancel_reason[0]) {
-		sb_add(b, iv->rescheduled_to ? "\n" : " \xe2\x80\x94 ");
+		buf_add(b, iv->rescheduled_to ? "\n" : " \xe2\x80\x94 ");
 		sb_esc(b, iv->cancel_reason, 1000);
 	}
 }
 
-static void add_field(cJSON *fields, struct sb *b)
+static void add_field(cJSON *fields, struct buf *b)
 {
 	cJSON_AddItemToArray(fields, text_obj("mrkdwn", sb_str(b)));
 	sb_reset(b);
@@ -283,13 +246,13 @@ static void card_fields(cJSON *blocks, const struct store_interview *iv, const c
                         const char *const *panel_slack)
 {
 	cJSON *fields = cJSON_AddArrayToObject(add_block(blocks, "section"), "fields");
-	struct sb b = {0};
-	sb_add(&b, "*When*\n");
+	struct buf b = {0};
+	buf_add(&b, "*When*\n");
 	sb_start(&b, iv, tz);
-	sb_add(&b, " \xe2\x80\x93 "); /* – */
+	buf_add(&b, " \xe2\x80\x93 "); /* – */
 	sb_date(&b, iv->start + iv->duration * 60, tz, "{time}", TZF_TIME);
 	add_field(fields, &b);
-	sb_addf(&b, "*Duration*\n%d min", iv->duration);
+	buf_addf(&b, "*Duration*\n%d min", iv->duration);
 	add_field(fields, &b);
 	if (iv->location[0] || iv->link[0]) {
 		field_where(&b, iv);
@@ -306,31 +269,31 @@ static void card_fields(cJSON *blocks, const struct store_interview *iv, const c
 
 /* "alice 4/5 hire, bob maybe" — ratings and recommendations only: the feedback text
  * stays out of channels. */
-static void sb_ratings(struct sb *b, const struct store_interview *iv)
+static void sb_ratings(struct buf *b, const struct store_interview *iv)
 {
 	for (int i = 0; i < iv->nfeedback && i < STORE_PANEL_MAX; i++) {
 		const struct store_feedback *f = &iv->feedback[i];
-		sb_add(b, i ? ", " : "");
+		buf_add(b, i ? ", " : "");
 		sb_handle(b, f->handle);
 		if (f->rating)
-			sb_addf(b, " %d/5", f->rating);
+			buf_addf(b, " %d/5", f->rating);
 		if (f->rec)
-			sb_addf(b, " %s", store_rec_name(f->rec));
+			buf_addf(b, " %s", store_rec_name(f->rec));
 	}
 }
 
 static void card_context(cJSON *blocks, const struct store_interview *iv)
 {
-	struct sb b = {0};
+	struct buf b = {0};
 	cJSON *elements = NULL;
 	if (iv->notes[0]) {
-		sb_add(&b, "*Notes:* ");
+		buf_add(&b, "*Notes:* ");
 		sb_esc(&b, iv->notes, 1500);
 		elements = add_context(blocks, sb_str(&b));
 	}
 	if (iv->nfeedback) {
 		sb_reset(&b);
-		sb_add(&b, "*Feedback:* ");
+		buf_add(&b, "*Feedback:* ");
 		sb_ratings(&b, iv);
 		if (elements)
 			cJSON_AddItemToArray(elements, text_obj("mrkdwn", sb_str(&b)));
@@ -343,13 +306,13 @@ static void card_context(cJSON *blocks, const struct store_interview *iv)
 static cJSON *cancel_confirm(const struct store_interview *iv, const char *tz)
 {
 	cJSON *c = cJSON_CreateObject();
-	struct sb b = {0};
+	struct buf b = {0};
 	char when[64];
-	sb_addf(&b, "#%lld with ", (long long)iv->id);
+	buf_addf(&b, "#%lld with ", (long long)iv->id);
 	sb_esc(&b, iv->candidate_name, 120);
-	sb_addf(&b, ", %s (", tzfmt(tz, iv->start, TZF_DAY_TIME, when, sizeof when));
+	buf_addf(&b, ", %s (", tzfmt(tz, iv->start, TZF_DAY_TIME, when, sizeof when));
 	sb_esc(&b, tz, STORE_TZ_MAX * 5);
-	sb_add(&b, "), will be cancelled; you give the reason next.");
+	buf_add(&b, "), will be cancelled; you give the reason next.");
 	cJSON_AddItemToObject(c, "title", text_obj("plain_text", "Cancel this interview?"));
 	cJSON_AddItemToObject(c, "text", text_obj("plain_text", sb_str(&b)));
 	cJSON_AddItemToObject(c, "confirm", text_obj("plain_text", "Go on"));
@@ -415,25 +378,25 @@ void slack_card_blocks(cJSON *blocks, const struct store_interview *iv, const ch
 /* ---- replies ---- */
 
 /* One line per interview, for lists, a candidate's rounds and conflicts. */
-static void sb_row(struct sb *b, const struct store_interview *iv, const char *tz)
+static void sb_row(struct buf *b, const struct store_interview *iv, const char *tz)
 {
-	sb_addf(b, "*#%lld* \xc2\xb7 ", (long long)iv->id);
+	buf_addf(b, "*#%lld* \xc2\xb7 ", (long long)iv->id);
 	sb_start(b, iv, tz);
-	sb_addf(b, " \xc2\xb7 %d min \xc2\xb7 *", iv->duration);
+	buf_addf(b, " \xc2\xb7 %d min \xc2\xb7 *", iv->duration);
 	sb_esc(b, iv->candidate_name, 100);
-	sb_add(b, "*");
+	buf_add(b, "*");
 	if (iv->job_title[0]) {
-		sb_add(b, " \xe2\x80\x94 ");
+		buf_add(b, " \xe2\x80\x94 ");
 		sb_esc(b, iv->job_title, 100);
 	}
-	sb_addf(b, " \xc2\xb7 %s, round %d \xc2\xb7 ", store_type_name(iv->type), iv->round);
+	buf_addf(b, " \xc2\xb7 %s, round %d \xc2\xb7 ", store_type_name(iv->type), iv->round);
 	for (int i = 0; i < iv->npanel; i++) {
-		sb_add(b, i ? ", " : "");
+		buf_add(b, i ? ", " : "");
 		sb_handle(b, iv->panel[i].handle);
 	}
-	sb_addf(b, "%s_%s_", iv->npanel ? " \xc2\xb7 " : "", said_status(iv->status));
+	buf_addf(b, "%s_%s_", iv->npanel ? " \xc2\xb7 " : "", said_status(iv->status));
 	if (iv->nfeedback) {
-		sb_add(b, " \xc2\xb7 ");
+		buf_add(b, " \xc2\xb7 ");
 		sb_ratings(b, iv);
 	}
 }
@@ -442,10 +405,10 @@ static void sb_row(struct sb *b, const struct store_interview *iv, const char *t
  * A headline is short: 1000 bytes leave the rest of the message its room. */
 static size_t headline(cJSON *blocks, const char *prefix, const char *message)
 {
-	struct sb b = {0};
+	struct buf b = {0};
 	if (!message[0])
 		return 0;
-	sb_add(&b, prefix);
+	buf_add(&b, prefix);
 	sb_esc(&b, message, 1000);
 	add_section(blocks, sb_str(&b));
 	size_t n = b.len;
@@ -455,7 +418,7 @@ static size_t headline(cJSON *blocks, const char *prefix, const char *message)
 
 static void context_esc(cJSON *blocks, const char *text)
 {
-	struct sb b = {0};
+	struct buf b = {0};
 	sb_esc(&b, text[0] ? text : "-", SLACK_MAX_FIELD);
 	add_context(blocks, sb_str(&b));
 	sb_free(&b);
@@ -465,7 +428,7 @@ static void context_esc(cJSON *blocks, const char *text)
  * how many were shown. */
 static int rows(cJSON *blocks, const struct cmd_reply *r, size_t *used)
 {
-	struct sb b = {0};
+	struct buf b = {0};
 	int shown = 0;
 	for (; shown < r->nitems; shown++) {
 		sb_reset(&b);
@@ -501,10 +464,10 @@ static void error_blocks(cJSON *blocks, const struct cmd_reply *r)
 	rows(blocks, r, &used);
 	if (!r->usage)
 		return;
-	struct sb b = {0};
-	sb_add(&b, "```");
+	struct buf b = {0};
+	buf_add(&b, "```");
 	sb_esc(&b, r->usage, SLACK_MAX_TEXT - 6);
-	sb_add(&b, "```");
+	buf_add(&b, "```");
 	add_context(blocks, sb_str(&b));
 	sb_free(&b);
 }
@@ -525,7 +488,7 @@ static void notes_blocks(cJSON *blocks, const struct cmd_reply *r)
 {
 	cJSON *elements = NULL;
 	for (int i = 0; i < r->nnotes && i < 10; i++) {
-		struct sb note = {0};
+		struct buf note = {0};
 		sb_esc(&note, r->notes[i][0] ? r->notes[i] : "-", 500);
 		if (elements)
 			cJSON_AddItemToArray(elements, text_obj("mrkdwn", sb_str(&note)));
@@ -576,7 +539,7 @@ static void text_blocks(cJSON *blocks, const struct cmd_reply *r)
 {
 	size_t used = headline(blocks, "", r->message);
 	char *text = slack_escape(r->text);
-	struct sb b = {0};
+	struct buf b = {0};
 	for (const char *p = text ? text : ""; *p;) {
 		size_t n = chunk_len(p, SLACK_MAX_TEXT - 8);
 		if (nblocks(blocks) >= SLACK_MAX_BLOCKS - 1 || used + n > SLACK_MSG_BUDGET - 100) {
@@ -585,9 +548,9 @@ static void text_blocks(cJSON *blocks, const struct cmd_reply *r)
 		}
 		used += n;
 		sb_reset(&b);
-		sb_add(&b, "```\n");
-		sb_put(&b, p, n && p[n - 1] == '\n' ? n - 1 : n);
-		sb_add(&b, "\n```");
+		buf_add(&b, "```\n");
+		buf_put(&b, p, n && p[n - 1] == '\n' ? n - 1 : n);
+		buf_add(&b, "\n```");
 		add_section(blocks, sb_str(&b));
 		p += n;
 	}
@@ -597,15 +560,15 @@ static void text_blocks(cJSON *blocks, const struct cmd_reply *r)
 
 static char *fallback(const struct cmd_reply *r)
 {
-	struct sb b = {0};
+	struct buf b = {0};
 	if (r->kind == REPLY_ERROR)
-		sb_add(&b, "Error: ");
+		buf_add(&b, "Error: ");
 	sb_esc(&b, r->message[0] ? r->message : r->command, SLACK_MAX_TEXT - 100);
 	if (r->kind == REPLY_STATS)
-		sb_addf(&b, ": today %d, this week %d, completed %d, cancelled %d", r->stats.today, r->stats.this_week,
+		buf_addf(&b, ": today %d, this week %d, completed %d, cancelled %d", r->stats.today, r->stats.this_week,
 		        r->stats.completed, r->stats.cancelled);
 	if (!b.len)
-		sb_add(&b, "interviewd");
+		buf_add(&b, "interviewd");
 	if (b.oom)
 		sb_free(&b);
 	return b.s;
@@ -753,10 +716,10 @@ static void local_time(const char *tz, time_t t, struct tz_local *l)
 static void add_summary(cJSON *blocks, const char *lead, const struct store_interview *iv, const char *tz,
                         const char *tail)
 {
-	struct sb b = {0};
-	sb_add(&b, lead);
+	struct buf b = {0};
+	buf_add(&b, lead);
 	sb_row(&b, iv, tz);
-	sb_add(&b, tail);
+	buf_add(&b, tail);
 	add_section(blocks, sb_str(&b));
 	sb_free(&b);
 }
@@ -837,7 +800,7 @@ cJSON *slack_view_complete(const struct store_interview *iv, const char *meta)
 
 struct form {
 	const cJSON *view, *values;
-	struct sb cmd;
+	struct buf cmd;
 	cJSON *errors;
 	const char *longest; /* the block of the longest quoted value */
 	size_t longest_len;
@@ -890,19 +853,19 @@ static const char *form_text(struct form *f, const char *block, const char *miss
 static void put_quoted(struct form *f, const char *key, const char *block, const char *v)
 {
 	size_t start = f->cmd.len;
-	sb_addf(&f->cmd, " %s:\"", key);
+	buf_addf(&f->cmd, " %s:\"", key);
 	for (; *v; v++) {
 		if (*v == '\r' && v[1] == '\n')
 			continue;
 		if (*v == '\n' || *v == '\r' || *v == '\t') {
-			sb_put(&f->cmd, " ", 1);
+			buf_put(&f->cmd, " ", 1);
 			continue;
 		}
 		if (*v == '"' || *v == '\\')
-			sb_put(&f->cmd, "\\", 1);
-		sb_put(&f->cmd, v, 1);
+			buf_put(&f->cmd, "\\", 1);
+		buf_put(&f->cmd, v, 1);
 	}
-	sb_add(&f->cmd, "\"");
+	buf_add(&f->cmd, "\"");
 	if (f->cmd.len - start > f->longest_len) {
 		f->longest = block;
 		f->longest_len = f->cmd.len - start;
@@ -929,7 +892,7 @@ static void put_choice(struct form *f, const char *block, const char *key, const
 	}
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(v->valuestring, choices[i].value) == 0) {
-			sb_addf(&f->cmd, " %s:%s", key, choices[i].value);
+			buf_addf(&f->cmd, " %s:%s", key, choices[i].value);
 			return;
 		}
 	form_error(f, block, "Pick one of the choices.");
@@ -955,7 +918,7 @@ static void put_when(struct form *f)
 	if (!time_ok)
 		form_error(f, "time", "Pick a time.");
 	if (date_ok && time_ok)
-		sb_addf(&f->cmd, " when:\"%s %s\"", d, t);
+		buf_addf(&f->cmd, " when:\"%s %s\"", d, t);
 }
 
 static void put_panel(struct form *f)
@@ -974,10 +937,10 @@ static void put_panel(struct form *f)
 		}
 	}
 	if (n)
-		sb_add(&f->cmd, " with:");
+		buf_add(&f->cmd, " with:");
 	cJSON_ArrayForEach(u, users)
 	{
-		sb_addf(&f->cmd, "%s<@%s>", i++ ? "," : "", u->valuestring);
+		buf_addf(&f->cmd, "%s<@%s>", i++ ? "," : "", u->valuestring);
 	}
 }
 
@@ -1012,9 +975,9 @@ static long long meta_interview(const cJSON *view)
 static void put_target(struct form *f, const char *verb, const char *block)
 {
 	long long id = meta_interview(f->view);
-	sb_add(&f->cmd, verb);
+	buf_add(&f->cmd, verb);
 	if (id)
-		sb_addf(&f->cmd, " #%lld", id);
+		buf_addf(&f->cmd, " #%lld", id);
 	else
 		form_error(f, block, "This form lost track of its interview: close it and use the interview's button again.");
 }
@@ -1027,11 +990,11 @@ static void read_schedule(struct form *f)
 		form_error(f, "email", "This is not an email address.");
 		email = NULL;
 	}
-	sb_add(&f->cmd, "schedule");
+	buf_add(&f->cmd, "schedule");
 	if (name && email) {
-		struct sb who = {0};
-		sb_add(&who, name);
-		sb_addf(&who, " <%s>", email);
+		struct buf who = {0};
+		buf_add(&who, name);
+		buf_addf(&who, " <%s>", email);
 		put_quoted(f, "candidate", "candidate", sb_str(&who));
 		f->cmd.oom |= who.oom;
 		sb_free(&who);

@@ -2,11 +2,11 @@
  * dispatcher and the URL fetchers reach it only through the locked queues below and
  * lws_cancel_service(), which wakes the loop. */
 #include "bot/slack_socket.h"
+#include "lib/log.h"
 #include "bot/slack_api.h"
 
 #include <libwebsockets.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,15 +85,7 @@ int64_t slack_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-__attribute__((format(printf, 2, 3))) static void slog(const char *level, const char *fmt, ...)
-{
-	char msg[600];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "interviewd: part=slack level=%s %s\n", level, msg);
-}
+#define slog(level, ...) log_line("slack", level, __VA_ARGS__)
 
 void slack_inbound_free(struct slack_inbound *in)
 {

@@ -1,45 +1,21 @@
 /* template.c: see template.h. */
 #include "mail/template.h"
+#include "lib/buf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct out {
-	char *s;
-	size_t len, cap;
-	int oom;
-};
-
-static void put(struct out *o, const char *s, size_t n)
-{
-	if (o->oom)
-		return;
-	if (o->len + n + 1 > o->cap) {
-		size_t cap = (o->cap + n + 1) * 2;
-		char *grown = realloc(o->s, cap);
-		if (!grown) {
-			o->oom = 1;
-			return;
-		}
-		o->s = grown;
-		o->cap = cap;
-	}
-	memcpy(o->s + o->len, s, n);
-	o->len += n;
-	o->s[o->len] = 0;
-}
-
-static void put_escaped(struct out *o, const char *s, int html)
+static void put_escaped(struct buf *o, const char *s, int html)
 {
 	for (; *s; s++) {
 		const char *e = NULL;
 		if (html)
 			e = *s == '&' ? "&amp;" : *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : *s == '"' ? "&quot;" : NULL;
 		if (e)
-			put(o, e, strlen(e));
+			buf_put(o, e, strlen(e));
 		else
-			put(o, s, 1);
+			buf_put(o, s, 1);
 	}
 }
 
@@ -61,7 +37,7 @@ static const struct tpl_var *find(const struct ctx *c, const char *name, size_t 
 /* Renders from P until the end or the {{/name}} closing NAME (if given); returns where
  * it stopped, or NULL on error. With EMIT 0 it only finds the end. */
 static const char *render(struct ctx *c, const char *p, const char *close, size_t closelen, int emit,
-                          struct out *o)
+                          struct buf *o)
 {
 	for (;;) {
 		const char *tag = strstr(p, "{{");
@@ -71,11 +47,11 @@ static const char *render(struct ctx *c, const char *p, const char *close, size_
 				return NULL;
 			}
 			if (emit)
-				put(o, p, strlen(p));
+				buf_put(o, p, strlen(p));
 			return p + strlen(p);
 		}
 		if (emit)
-			put(o, p, (size_t)(tag - p));
+			buf_put(o, p, (size_t)(tag - p));
 		const char *end = strstr(tag, "}}");
 		if (!end) {
 			snprintf(c->err, c->errlen, "\"{{\" without \"}}\"");
@@ -112,8 +88,8 @@ static const char *render(struct ctx *c, const char *p, const char *close, size_
 char *tpl_render(const char *tpl, const struct tpl_var *vars, int nvars, int html, char *err, size_t errlen)
 {
 	struct ctx c = {vars, nvars, html, err, errlen};
-	struct out o = {0};
-	put(&o, "", 0);
+	struct buf o = {0};
+	buf_put(&o, "", 0);
 	if (!render(&c, tpl, NULL, 0, 1, &o) || o.oom) {
 		if (o.oom)
 			snprintf(err, errlen, "out of memory");
