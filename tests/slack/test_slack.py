@@ -58,6 +58,7 @@ import re
 import select
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -1695,12 +1696,86 @@ def case_checkconfig(binary):
         fake.stop()
 
 
+def case_tls(binary):
+    """wss:// is verified: a self-signed server is refused unless [slack] ca_file names
+    its certificate."""
+    import http.server
+    import ssl
+    folder = tmpdir("tls")
+    cert, key = os.path.join(folder, "c.pem"), os.path.join(folder, "k.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=30)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(8)
+    lsock.settimeout(0.5)
+    tls_port, seen, stop = lsock.getsockname()[1], [], threading.Event()
+
+    def serve_tls():  # the TLS handshake, then the first line of the upgrade request
+        while not stop.is_set():
+            try:
+                conn, _ = lsock.accept()
+            except OSError:
+                continue
+            try:
+                conn.settimeout(2)
+                with ctx.wrap_socket(conn, server_side=True) as t:
+                    seen.append(t.recv(4096).split(b"\r\n")[0].decode("latin-1"))
+            except (OSError, ssl.SSLError):
+                conn.close()
+
+    class Api(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("content-length", 0)))
+            body = json.dumps({"ok": True, "url": "wss://127.0.0.1:%d/link/?ticket=t1" % tls_port}).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_):
+            pass
+    api = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Api)
+    threads = [threading.Thread(target=serve_tls, daemon=True), threading.Thread(target=api.serve_forever, daemon=True)]
+    for t in threads:
+        t.start()
+
+    def attempt(extra):
+        cfg = os.path.join(folder, "tls.toml")
+        with open(cfg, "w") as f:
+            f.write('[store]\npath = "%s/t.db"\n[mail]\noutbox_dir = "%s/mail"\n[slack]\napp_token_env = '
+                    '"SLACK_APP_TOKEN"\nbot_token_env = "SLACK_BOT_TOKEN"\napi_url = "http://127.0.0.1:%d/api/"\n'
+                    'connections = 1\n%s' % (folder, folder, api.server_address[1], extra))
+        del seen[:]
+        p = spawn([binary, "-c", cfg, "run"], env=daemon_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                  stderr=subprocess.STDOUT, cwd=folder)
+        wait_until(lambda: seen, 3)
+        time.sleep(0.3)
+        p.terminate()
+        return p.communicate(timeout=10)[0].decode(errors="replace")
+    try:
+        out = attempt("")
+        T.check("self-signed wss server: refused", not seen and "certificate" in out, "no request, a certificate error",
+                "requests %r, log %s" % (seen, out[-400:]))
+        out = attempt('ca_file = "%s"\n' % cert)
+        T.check("with ca_file naming its certificate: the upgrade request is sent",
+                seen and seen[0].startswith("GET /link/?ticket=t1 "), "GET /link/?ticket=t1", "%r %s" % (seen, out[-300:]))
+    finally:
+        stop.set()
+        api.shutdown()
+        lsock.close()
+
+
 # ---- main ---------------------------------------------------------------------------
 
 CASES = [("commands", case_commands), ("buttons", case_buttons), ("escaping", case_escaping),
          ("redelivery", case_redelivery), ("webapi", case_webapi), ("garbage", case_garbage),
          ("connection", case_connection), ("chaos", case_chaos), ("checkconfig", case_checkconfig),
-         ("shutdown", case_shutdown)]
+         ("shutdown", case_shutdown), ("tls", case_tls)]
 
 
 class TimeUp(Exception):
