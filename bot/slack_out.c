@@ -80,14 +80,47 @@ static void olog(const char *level, const struct store_outbox_row *row, const ch
 	        (long long)row->id, row->kind, method, row->recipient);
 }
 
+/* P's Slack id, found by the email Slack knows (users.lookupByEmail) when the config
+ * gives none; the link is remembered. SLACK_ codes; ERR says why not. */
+static int slack_id_of(struct out *x, struct store_person *p, char *err, size_t errlen)
+{
+	if (p->slack_id[0])
+		return SLACK_OK;
+	if (!p->email[0]) {
+		snprintf(err, errlen, "%.40s has no Slack id and no email: set slack_id in [people.%.40s]", p->handle,
+		         p->handle);
+		return SLACK_REFUSED;
+	}
+	cJSON *body = cJSON_CreateObject(), *resp = NULL;
+	cJSON_AddStringToObject(body, "email", p->email);
+	int rc = slack_api_call(&x->api, "users.lookupByEmail", body, &resp, err, errlen);
+	cJSON_Delete(body);
+	const cJSON *id = cJSON_GetObjectItem(cJSON_GetObjectItem(resp, "user"), "id");
+	if (rc == SLACK_OK && cJSON_IsString(id) && strlen(id->valuestring) < sizeof p->slack_id) {
+		snprintf(p->slack_id, sizeof p->slack_id, "%s", id->valuestring);
+		store_person_set_slack(x->st, p->id, p->slack_id);
+	} else if (rc == SLACK_OK || (rc == SLACK_REFUSED && strcmp(x->api.error, "users_not_found") == 0)) {
+		snprintf(err, errlen, "no Slack user has the email of %.40s: set slack_id in [people.%.40s]", p->handle,
+		         p->handle);
+		rc = SLACK_REFUSED;
+	}
+	cJSON_Delete(resp);
+	return rc;
+}
+
 /* The DM channel of person HANDLE: 0, or -1 with the reason in ERR (then *PERMANENT
  * says whether a retry can help). */
 static int dm_channel(struct out *x, const char *handle, char *channel, char *err, size_t errlen, int *permanent)
 {
 	struct store_person p;
 	*permanent = 1;
-	if (store_person_by_handle(x->st, handle, &p) != 1 || !p.slack_id[0]) {
-		snprintf(err, errlen, "%.40s has no Slack id: set slack_id in [people.%.40s]", handle, handle);
+	if (store_person_by_handle(x->st, handle, &p) != 1) {
+		snprintf(err, errlen, "nobody is called %.40s", handle);
+		return -1;
+	}
+	int found = slack_id_of(x, &p, err, errlen);
+	if (found != SLACK_OK) {
+		*permanent = found == SLACK_REFUSED;
 		return -1;
 	}
 	if (store_slack_dm_get(x->st, p.slack_id, channel) == 1)

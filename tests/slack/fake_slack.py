@@ -9,7 +9,7 @@ redelivers unacked events_api envelopes (retry_attempt 1..3, "timeout"), caps
 sockets at 10, sends disconnects (and refreshes itself near the hello lifetime);
 the bot-token Web API methods the daemon uses (auth.test, chat.postMessage,
 chat.postEphemeral, chat.update, views.open/update/push, conversations.open,
-users.info) with Slack's error names and limits; response_urls (5 uses, 30 min).
+users.info, users.lookupByEmail) with Slack's error names and limits; response_urls (5 uses, 30 min).
 
     python3 tests/slack/fake_slack.py [--port 0] [--app-token xapp-test]
         [--bot-token xoxb-test] [--hello-lifetime 18060] [--ping-interval 10]
@@ -65,7 +65,7 @@ APP_ID, TEAM_ID, BOT_USER, BOT_ID = "A0FAKE0001", "T0FAKE0001", "U0BOT00001", "B
 DEFAULT_SCOPES = "commands,chat:write,chat:write.public,im:write,users:read,users:read.email"
 NEEDED_SCOPE = {"chat.postMessage": "chat:write", "chat.postEphemeral": "chat:write",
                 "chat.update": "chat:write", "conversations.open": "im:write",
-                "users.info": "users:read"}
+                "users.info": "users:read", "users.lookupByEmail": "users:read.email"}
 DEFAULT_USERS = {
     "U0REC00001": {"name": "rita", "real_name": "Rita Recruiter", "email": "rita@example.com", "tz": "Europe/London"},
     "U0INT00001": {"name": "ivan", "real_name": "Ivan Interviewer", "email": "ivan@example.com", "tz": "America/New_York"},
@@ -397,7 +397,8 @@ class Fake:
                     "chat.postMessage": self.api_post_message, "chat.postEphemeral": self.api_post_ephemeral,
                     "chat.update": self.api_update, "views.open": self.api_views_open,
                     "views.update": self.api_views_update, "views.push": self.api_views_push,
-                    "conversations.open": self.api_conversations_open, "users.info": self.api_users_info}
+                    "conversations.open": self.api_conversations_open, "users.info": self.api_users_info,
+                    "users.lookupByEmail": self.api_users_lookup}
         self.control = {"users": self.ctl_users, "command": self.ctl_command, "action": self.ctl_action,
                         "submit": self.ctl_submit, "envelope": self.ctl_envelope, "event": self.ctl_event,
                         "misbehave": self.ctl_misbehave, "log": self.ctl_log, "wait": self.ctl_wait,
@@ -710,6 +711,11 @@ class Fake:
         return {"ok": True, "user": {"id": uid, "team_id": TEAM_ID, "name": u.get("name", ""), "real_name": u.get("real_name", ""),
                                      "tz": tz, "tz_label": label, "tz_offset": off, "deleted": bool(u.get("deleted")),
                                      "is_bot": bool(u.get("is_bot")), "profile": prof}}
+
+    def api_users_lookup(self, a):
+        email = str(a.get("email", "")).lower()
+        uid = next((k for k, u in self.users.items() if u and str(u.get("email", "")).lower() == email), None)
+        return self.api_users_info({"user": uid}) if uid else {"ok": False, "error": "users_not_found"}
 
     # -- response_url
     def response_url(self, req, rid):

@@ -318,10 +318,10 @@ email = "ivan@example.com"
 """
 
 
-def write_config(folder, fake, slack_extra=""):
+def write_config(folder, fake, slack_extra="", tables=""):
     path = os.path.join(folder, "cfg.toml")
     with open(path, "w") as f:
-        f.write(CONFIG.format(folder=folder, api=fake.api_url, slack_extra=slack_extra))
+        f.write(CONFIG.format(folder=folder, api=fake.api_url, slack_extra=slack_extra) + tables)
     return path
 
 
@@ -334,9 +334,9 @@ def daemon_env(now=NOW, app="xapp-test", bot="xoxb-test"):
 
 
 class Daemon:
-    def __init__(self, binary, folder, fake, now=NOW, slack_extra="", ready=2, name="daemon"):
+    def __init__(self, binary, folder, fake, now=NOW, slack_extra="", ready=2, name="daemon", tables=""):
         self.folder, self.fake = folder, fake
-        self.cfg = write_config(folder, fake, slack_extra)
+        self.cfg = write_config(folder, fake, slack_extra, tables)
         self.errpath = os.path.join(folder, name + ".stderr")
         self.errf = open(self.errpath, "w")
         self.p = spawn([binary, "-c", self.cfg, "run"], env=daemon_env(now), stdin=subprocess.DEVNULL,
@@ -1770,12 +1770,52 @@ def case_tls(binary):
         lsock.close()
 
 
+def case_clock(binary):
+    """The clock through Slack: a team's digest posted to its channel, a reminder sent to
+    the panel member as a DM (conversations.open once, then chat.postMessage to D...)."""
+    folder = tmpdir("clock")
+    fake = Fake(folder)
+    clock = os.path.join(folder, "now")
+    with open(clock, "w") as f:
+        f.write("2031-03-10T09:00:00+00:00")
+    tables = ('[reminders]\nlead_times = ["1h"]\n[digest.team]\ntime = "08:30"\ntimezone = "Europe/London"\n'
+              'slack_channel = "C0TEAM0001"\n')
+    d = Daemon(binary, folder, fake, now="@" + clock, tables=tables)
+    try:
+        evs = wait_api(fake, "chat.postMessage", 0, lambda e: e["body"].get("channel") == "C0TEAM0001")
+        ok = bool(evs)
+        text = evs[0]["body"].get("text", "") if ok else ""
+        T.check("the morning digest is posted to the team's channel", ok and "```" in text, "a digest in ```",
+                text[:300])
+        ack, _ = command(fake, 'schedule candidate:"Dee Gest &lt;<mailto:dee@example.com|dee@example.com>&gt;" '
+                               'when:"2031-03-10 10:30" with:ivan')
+        T.check("scheduled for 10:30", "Scheduled #" in alltext(reply_of(ack)), "Scheduled", reply_of(ack))
+        s0 = fake.seq()
+        with open(clock + ".tmp", "w") as f:
+            f.write("2031-03-10T09:31:00+00:00")
+        os.rename(clock + ".tmp", clock)
+        evs = wait_api(fake, "chat.postMessage", s0, lambda e: e["body"].get("channel") == "D0INT00001")
+        ok = bool(evs)
+        T.check("the reminder reaches ivan as a DM", ok and "#1" in json.dumps(evs[0]["body"]) if ok else False,
+                "a chat.postMessage to D0INT00001 about #1", evs[:1] if evs else d.stderr()[-400:])
+        opens = [e for e in api_calls(fake, "conversations.open", s0) if e["body"].get("users") == IVAN]
+        T.eq("the DM was opened once", 1, len(opens))
+        T.eq("ivan (no slack_id in the config) was found by his email", [IVAN],
+             [e["response"]["user"]["id"] for e in api_calls(fake, "users.lookupByEmail", s0, ok=True)])
+        T.eq("the DM channel is remembered", [("U0INT00001", "D0INT00001")],
+             [(r["user_id"], r["channel"]) for r in d.q("SELECT user_id, channel FROM slack_dms")])
+        d.stop()
+    finally:
+        d.stop()
+        fake.stop()
+
+
 # ---- main ---------------------------------------------------------------------------
 
 CASES = [("commands", case_commands), ("buttons", case_buttons), ("escaping", case_escaping),
          ("redelivery", case_redelivery), ("webapi", case_webapi), ("garbage", case_garbage),
          ("connection", case_connection), ("chaos", case_chaos), ("checkconfig", case_checkconfig),
-         ("shutdown", case_shutdown), ("tls", case_tls)]
+         ("shutdown", case_shutdown), ("tls", case_tls), ("clock", case_clock)]
 
 
 class TimeUp(Exception):
