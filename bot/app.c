@@ -1,5 +1,6 @@
 /* app.c: see app.h. */
 #include "bot/app.h"
+#include "mail/notice.h"
 #include "lib/str.h"
 
 #include <stdio.h>
@@ -52,6 +53,14 @@ fail:
 	return -1;
 }
 
+void app_inbound_settings(const struct cfg *cfg, struct inbound_settings *in, char addr[STORE_EMAIL_MAX + 1])
+{
+	notice_reply_address(cfg->mail_reply_to[0] ? cfg->mail_reply_to : cfg->mail_from, addr, STORE_EMAIL_MAX + 1);
+	in->reply_address = addr;
+	in->secret = cfg->mail_token_secret;
+	in->max_bytes = (size_t)cfg->mail_max_reply_size;
+}
+
 void app_clock_settings(const struct cfg *cfg, struct cmd_settings *set)
 {
 	set->nleads = cfg->reminder_leads.n;
@@ -77,6 +86,7 @@ int app_open(struct app *app, const char *config, char *err, size_t errlen)
 	app->set.default_duration = (int)app->cfg.default_duration;
 	app->set.default_type = (enum store_type)store_type_parse(app->cfg.default_type);
 	app_clock_settings(&app->cfg, &app->set);
+	app_inbound_settings(&app->cfg, &app->in, app->reply_address);
 	app->st = store_open(app->cfg.database, err, errlen);
 	if (!app->st || sync_people(app, err, errlen) < 0) {
 		app_close(app);

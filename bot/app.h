@@ -6,13 +6,20 @@
 
 #include "bot/cfg.h"
 #include "commands/cmd.h"
+#include "mail/inbound.h"
 #include "store/store.h"
 
 struct app {
 	struct cfg cfg;
 	struct store *st;
 	struct cmd_settings set;
+	char reply_address[STORE_EMAIL_MAX + 1]; /* where replies come: [mail] reply_to, else from */
+	struct inbound_settings in;
 };
+
+/* How received email is judged: the reply address and limits of CFG (pointers into
+ * CFG and ADDR, which holds the address). */
+void app_inbound_settings(const struct cfg *cfg, struct inbound_settings *in, char addr[STORE_EMAIL_MAX + 1]);
 
 /* The reminder, feedback and clock settings of CFG into SET (pointers into CFG). */
 void app_clock_settings(const struct cfg *cfg, struct cmd_settings *set);

@@ -43,6 +43,7 @@ static const struct key keys_general[] = {
 static const struct key keys_console[] = {KEY("as", console_as, K_HANDLE), {0}};
 #define INT(name, field, lo, hi) {name, K_INT, offsetof(struct cfg, field), sizeof(long long), lo, hi, 0}
 #define SPAN(name, field, lo, hi) {name, K_SPAN, offsetof(struct cfg, field), sizeof(long long), lo, hi, 0}
+#define SECRET(name, field) {name, K_STRING, offsetof(struct cfg, field), sizeof(((struct cfg *)0)->field), 0, 0, 1}
 static const struct key keys_mail[] = {
 	KEY("from", mail_from, K_ADDRESS),
 	KEY("reply_to", mail_reply_to, K_ADDRESS),
@@ -51,6 +52,21 @@ static const struct key keys_mail[] = {
 	INT("retry_after", mail_retry_after, 1, 86400),
 	INT("retry_max", mail_retry_max, 1, 86400),
 	INT("give_up_after", mail_give_up_after, 60, 30 * 86400),
+	SECRET("token_secret", mail_token_secret),
+	INT("max_reply_size", mail_max_reply_size, 1024, 100 << 20),
+	{0}};
+static const struct key keys_imap[] = {
+	KEY("host", imap_host, K_STRING),
+	INT("port", imap_port, 0, 65535),
+	KEY("tls", imap_tls, K_TLS),
+	KEY("user", imap_user, K_STRING),
+	SECRET("password", imap_password),
+	KEY("folder", imap_folder, K_STRING),
+	KEY("processed_folder", imap_processed, K_STRING),
+	KEY("failed_folder", imap_failed, K_STRING),
+	KEY("ca_file", imap_ca_file, K_STRING),
+	INT("interval", imap_interval, 1, 86400),
+	INT("timeout", imap_timeout, 1, 600),
 	{0}};
 static const struct key keys_smtp[] = {
 	KEY("host", smtp_host, K_STRING),
@@ -72,7 +88,6 @@ static const struct key keys_feedback[] = {
 	SPAN("chase_after", feedback_chase_after, 60, 30 * 86400),
 	SPAN("escalate_after", feedback_escalate_after, 60, 30 * 86400),
 	{0}};
-#define SECRET(name, field) {name, K_STRING, offsetof(struct cfg, field), sizeof(((struct cfg *)0)->field), 0, 0, 1}
 static const struct key keys_slack[] = {
 	SECRET("app_token", slack_app_token),
 	SECRET("bot_token", slack_bot_token),
@@ -107,7 +122,7 @@ struct section {
 };
 static const struct section sections[] = {
 	{"store", keys_store}, {"general", keys_general}, {"console", keys_console},
-	{"mail", keys_mail},   {"smtp", keys_smtp},       {"reminders", keys_reminders},
+	{"mail", keys_mail},   {"smtp", keys_smtp},       {"imap", keys_imap},       {"reminders", keys_reminders},
 	{"feedback", keys_feedback}, {"clock", keys_clock}, {"slack", keys_slack}, {0}};
 
 void cfg_defaults(struct cfg *cfg)
@@ -124,6 +139,13 @@ void cfg_defaults(struct cfg *cfg)
 	cfg->mail_give_up_after = 2 * 86400;
 	str_copy(cfg->smtp_tls, sizeof cfg->smtp_tls, "starttls");
 	cfg->smtp_timeout = 30;
+	cfg->mail_max_reply_size = 10 << 20;
+	str_copy(cfg->imap_tls, sizeof cfg->imap_tls, "implicit");
+	str_copy(cfg->imap_folder, sizeof cfg->imap_folder, "INBOX");
+	str_copy(cfg->imap_processed, sizeof cfg->imap_processed, "Processed");
+	str_copy(cfg->imap_failed, sizeof cfg->imap_failed, "Failed");
+	cfg->imap_interval = 60;
+	cfg->imap_timeout = 30;
 	cfg->reminder_leads = (struct cfg_spans){{86400, 3600}, 2};
 	cfg->remind_panel_email = 1;
 	cfg->remind_candidate = 1;

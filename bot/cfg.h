@@ -69,6 +69,17 @@ struct cfg {
 	char mail_reply_to[STORE_NAME_MAX + STORE_EMAIL_MAX + 4]; /* [mail] reply_to */
 	char mail_templates[CFG_PATH_MAX]; /* [mail] templates_dir */
 	long long mail_retry_after, mail_retry_max, mail_give_up_after; /* seconds */
+	char mail_token_secret[256];    /* [mail] token_secret: signs reply addresses */
+	long long mail_max_reply_size;  /* [mail] max_reply_size: bytes; larger replies are refused */
+	char imap_host[256];            /* [imap] host: empty = no poller */
+	long long imap_port;
+	char imap_tls[16];              /* implicit, starttls, optional, off */
+	char imap_user[256];
+	char imap_password[256];        /* secret */
+	char imap_folder[128], imap_processed[128], imap_failed[128];
+	char imap_ca_file[CFG_PATH_MAX];
+	long long imap_interval;        /* seconds between polls */
+	long long imap_timeout;
 	char smtp_host[256];            /* [smtp] host: empty = no SMTP, the folder */
 	long long smtp_port;
 	char smtp_tls[16];              /* starttls, optional, implicit, off */

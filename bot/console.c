@@ -2,6 +2,7 @@
 #include "bot/console.h"
 #include "bot/render.h"
 #include "lib/clock.h"
+#include "bot/poller.h"
 #include "bot/sender.h"
 #include "bot/timer.h"
 
@@ -128,6 +129,20 @@ static int next_line(struct reader *r, char *line, size_t cap, int timeout_ms)
 	}
 }
 
+/* After the poller read replies: their emails go out, their chat lines show. */
+struct wakes {
+	struct sender *mail;
+	int chat;
+};
+
+static void wake_all(void *arg)
+{
+	struct wakes *w = arg;
+	sender_wake(w->mail);
+	ssize_t n = write(w->chat, "c", 1);
+	(void)n;
+}
+
 int console_run(struct app *app, const struct console_opts *o, FILE *in, FILE *out)
 {
 	struct store_person me;
@@ -142,9 +157,12 @@ int console_run(struct app *app, const struct console_opts *o, FILE *in, FILE *o
 		        store_role_name(me.role));
 	struct sender mail;
 	struct timer clock;
+	struct poller replies;
 	int chat[2];
+	struct wakes wakes = {&mail, -1};
 	if (pipe2(chat, O_CLOEXEC | O_NONBLOCK) < 0 || sender_start(&mail, &app->cfg, err, sizeof err) < 0 ||
-	    timer_start(&clock, &app->cfg, &app->set, chat[1], err, sizeof err) < 0) {
+	    timer_start(&clock, &app->cfg, &app->set, chat[1], err, sizeof err) < 0 ||
+	    (wakes.chat = chat[1], poller_start(&replies, app, wake_all, &wakes, err, sizeof err)) < 0) {
 		fprintf(stderr, "interviewd: %s\n", err);
 		return 1;
 	}
@@ -178,6 +196,7 @@ int console_run(struct app *app, const struct console_opts *o, FILE *in, FILE *o
 		show_chat(app, &me, o, out);
 		fflush(out);
 	}
+	poller_stop(&replies);
 	timer_stop(&clock);
 	sender_stop(&mail);
 	show_chat(app, &me, o, out);

@@ -3,6 +3,7 @@
 #include "bot/app.h"
 #include "bot/cfg.h"
 #include "bot/console.h"
+#include "bot/sender.h"
 #include "bot/slack.h"
 #include "bot/timer.h"
 #include "lib/clock.h"
@@ -27,6 +28,7 @@ static const char usage_main[] =
 	"  console        type commands as a configured person and read the replies\n"
 	"  check-config   validate a config file and print the effective settings\n"
 	"  digest         print a team channel's digest now (--channel NAME)\n"
+	"  ingest-mail    read one email from standard input: a reply to a feedback request\n"
 	"  version        print the version\n"
 	"  help           print this help\n"
 	"\n"
@@ -72,6 +74,16 @@ static const char usage_digest[] =
 	"\n"
 	"Prints the digest of the team channel [digest.NAME] as it would be sent now (for\n"
 	"testing a channel, and for cron users). Sends nothing and records nothing.\n";
+
+static const char usage_ingest[] =
+	"usage: interviewd [-c FILE] ingest-mail < MESSAGE\n"
+	"\n"
+	"Reads one email (RFC 5322, as an MTA delivers it to a program) from standard input\n"
+	"and does what the IMAP poller would: a genuine reply to a feedback request records\n"
+	"the feedback; anything else changes nothing and is answered by nobody. Prints the\n"
+	"outcome in one line. Exits 0 when the message was dealt with (recorded, ignored or\n"
+	"refused: the MTA must not bounce it), 75 (EX_TEMPFAIL) when the store failed and\n"
+	"the MTA should deliver it again later. Emails it queues are sent before it exits.\n";
 
 static int wants_help(int argc, char **argv)
 {
@@ -208,6 +220,59 @@ static int cmd_digest(const char *config, int argc, char **argv)
 	return rc;
 }
 
+/* Standard input, at most MAX + 1 bytes (more is refused unread anyway). */
+static char *read_stdin(size_t max, size_t *len)
+{
+	size_t cap = 65536;
+	char *buf = malloc(cap);
+	*len = 0;
+	while (buf) {
+		if (*len == cap) {
+			char *grown = cap > max ? NULL : realloc(buf, cap * 2);
+			if (!grown)
+				break;
+			buf = grown;
+			cap *= 2;
+		}
+		size_t got = fread(buf + *len, 1, cap - *len, stdin);
+		*len += got;
+		if (got == 0 || *len > max)
+			break;
+	}
+	return buf;
+}
+
+static int cmd_ingest(const char *config, int argc, char **argv)
+{
+	struct app app;
+	struct inbound_result res;
+	char err[1024];
+	time_t now;
+	size_t len;
+	if (wants_help(argc, argv))
+		return fputs(usage_ingest, stdout), 0;
+	if (argc > 0)
+		return usage_error(usage_ingest, "unexpected argument", argv[0]);
+	if (clock_now(&now, err, sizeof err) < 0 || app_open(&app, config, err, sizeof err) < 0) {
+		fprintf(stderr, "interviewd: %s\n", err);
+		return 75;
+	}
+	char *raw = read_stdin(app.in.max_bytes, &len);
+	if (!raw) {
+		fprintf(stderr, "interviewd: out of memory\n");
+		app_close(&app);
+		return 75;
+	}
+	inbound_process(app.st, &app.set, &app.in, raw, len, now, &res);
+	free(raw);
+	printf("%s: %s\n", inbound_outcome_name(res.outcome), res.why);
+	struct sender mail; /* what it queued goes out now: a nudge */
+	if (sender_start(&mail, &app.cfg, err, sizeof err) == 0)
+		sender_stop(&mail);
+	app_close(&app);
+	return res.outcome == IN_FAILED ? 75 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *config = NULL;
@@ -237,6 +302,8 @@ int main(int argc, char **argv)
 		return cmd_check(config, argc - i, argv + i);
 	if (strcmp(cmd, "digest") == 0)
 		return cmd_digest(config, argc - i, argv + i);
+	if (strcmp(cmd, "ingest-mail") == 0)
+		return cmd_ingest(config, argc - i, argv + i);
 	if (strcmp(cmd, "version") == 0)
 		return printf("interviewd %s (schema %d)\n", VERSION, store_schema_version()), 0;
 	if (strcmp(cmd, "help") == 0)

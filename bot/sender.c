@@ -12,6 +12,7 @@ static void sender_settings(const struct cfg *cfg, struct mail_settings *ms)
 	ms->notice.from = cfg->mail_from;
 	ms->notice.reply_to = cfg->mail_reply_to;
 	ms->notice.templates_dir = cfg->mail_templates;
+	ms->notice.token_secret = cfg->mail_token_secret;
 	ms->dir = cfg->mail_dir;
 	ms->smtp.host = cfg->smtp_host;
 	ms->smtp.port = (int)cfg->smtp_port;

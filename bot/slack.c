@@ -2,6 +2,7 @@
  * envelopes from the socket loop in order and answers each. */
 #include "bot/slack.h"
 #include "lib/log.h"
+#include "bot/poller.h"
 #include "bot/sender.h"
 #include "bot/slack_api.h"
 #include "bot/slack_blocks.h"
@@ -502,11 +503,26 @@ static void dispatch(struct slack *sl, const struct slack_inbound *in)
 	cJSON_Delete(env);
 }
 
+/* After the poller read replies: what they queued goes out. */
+struct wakes {
+	struct sender *mail;
+	struct slack_out *out;
+};
+
+static void wake_senders(void *arg)
+{
+	struct wakes *w = arg;
+	sender_wake(w->mail);
+	slack_out_wake(w->out);
+}
+
 int slack_run(struct app *app, volatile int *stop)
 {
 	struct slack sl = {.app = app, .slow_ms = 2000};
 	struct sender mail;
 	struct timer clock;
+	struct poller replies;
+	struct wakes wakes = {&mail, &sl.out};
 	char err[512];
 	if (slack_api_init(&sl.api, &app->cfg) < 0 || slack_out_start(&sl.out, &app->cfg, err, sizeof err) < 0) {
 		slog("error", "msg=\"could not start\"");
@@ -514,6 +530,7 @@ int slack_run(struct app *app, volatile int *stop)
 	}
 	if (sender_start(&mail, &app->cfg, err, sizeof err) < 0 ||
 	    timer_start(&clock, &app->cfg, &app->set, sl.out.w.pipe[1], err, sizeof err) < 0 ||
+	    poller_start(&replies, app, wake_senders, &wakes, err, sizeof err) < 0 ||
 	    !(sl.sock = slack_socket_start(&app->cfg, err, sizeof err))) {
 		slog("error", "msg=\"%s\"", err);
 		return 1;
@@ -533,6 +550,7 @@ int slack_run(struct app *app, volatile int *stop)
 	}
 	slog("info", "msg=\"stopping\"");
 	slack_socket_stop(sl.sock);
+	poller_stop(&replies);
 	timer_stop(&clock);
 	sender_stop(&mail);
 	slack_out_stop(&sl.out);

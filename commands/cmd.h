@@ -95,6 +95,12 @@ void cmd_reply_free(struct cmd_reply *r);
 /* The ACT_ bits IV's status allows. */
 unsigned cmd_actions(const struct store_interview *iv);
 
+/* Queues the one polite email to the interviewer of feedback request REQUEST whose
+ * reply could not be read: what was UNDERSTOOD, what is MISSING (with a signed
+ * Reply-To again). Inside the caller's transaction. 0, or <0 (store error). */
+int cmd_nudge_feedback(struct store *st, const struct cmd_settings *set, int64_t request, const char *understood,
+                       const char *missing, time_t now);
+
 /* Usage of the command NAME (NULL: the overview), never NULL. */
 const char *cmd_usage(const char *name);
 

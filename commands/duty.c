@@ -54,7 +54,10 @@ static int chat(struct run *r, const char *handle, const char *kind, const char 
 
 static int email(struct run *r, const char *kind, const char *role, const char *to, const char *name, const char *tz)
 {
-	struct cmd_email m = {kind, role, to, name, tz[0] ? tz : r->set->default_tz, &r->iv, NULL, r->iv.sequence};
+	struct cmd_email m = {.kind = kind, .role = role, .to = to, .name = name, .tz = tz[0] ? tz : r->set->default_tz,
+	                      .iv = &r->iv, .sequence = r->iv.sequence};
+	if (strcmp(kind, "feedback_request") == 0 && store_freq_add(r->st, r->iv.id, r->d.person_id, r->now, &m.request) < 0)
+		return -1;
 	return cmd_queue_email(r->st, &m, r->now);
 }
 

@@ -80,6 +80,8 @@ struct cmd_email {
 	const char *kind, *role, *to, *name, *tz;
 	const struct store_interview *iv, *old;
 	int sequence;
+	int64_t request;                 /* a feedback request: its id signs the Reply-To */
+	const char *understood, *missing; /* a nudge: what a reply said, what it lacked */
 };
 int cmd_queue_email(struct store *st, const struct cmd_email *m, time_t now);
 

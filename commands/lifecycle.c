@@ -202,12 +202,51 @@ int cmd_complete(struct cmd_ctx *c)
 	return rc;
 }
 
+/* 1 when every panel member of IV (loaded with feedback) gave a rating or a
+ * recommendation. */
+static int all_feedback_in(const struct store_interview *iv)
+{
+	int in = 0;
+	for (int i = 0; i < iv->npanel; i++)
+		for (int j = 0; j < iv->nfeedback; j++)
+			if (iv->feedback[j].person_id == iv->panel[i].id && (iv->feedback[j].rating || iv->feedback[j].rec)) {
+				in++;
+				break;
+			}
+	return iv->npanel > 0 && in == iv->npanel;
+}
+
+/* The last panel member's feedback came in: the interview is completed (if it is not
+ * yet) and the recruiter who scheduled it is told, with every rating and
+ * recommendation. */
+static int feedback_complete(struct cmd_ctx *c, struct store_interview *iv)
+{
+	struct store_person rec;
+	char text[1500];
+	if (iv->status != ST_COMPLETED && (cmd_transition(c, iv, ST_COMPLETED) < 0 ||
+	                                   cmd_audit(c, "complete", iv->id, "all feedback is in") < 0))
+		return -1;
+	int n = snprintf(text, sizeof text, "All feedback is in for #%lld %s:", (long long)iv->id, iv->candidate_name);
+	for (int i = 0; i < iv->nfeedback && n > 0 && (size_t)n < sizeof text; i++) {
+		const struct store_feedback *f = &iv->feedback[i];
+		n += snprintf(text + n, sizeof text - (size_t)n, "%s %s", i ? ";" : "", f->handle);
+		if (f->rating && (size_t)n < sizeof text)
+			n += snprintf(text + n, sizeof text - (size_t)n, " %d/5", f->rating);
+		if (f->rec && (size_t)n < sizeof text)
+			n += snprintf(text + n, sizeof text - (size_t)n, " %s", store_rec_name(f->rec));
+	}
+	if (!iv->created_by || store_person_by_id(c->st, iv->created_by, &rec) != 1)
+		return 0;
+	return store_chat_add(c->st, rec.handle, "feedback complete", iv->id, text, c->req->now) < 0 ? cmd_store_fail(c) : 0;
+}
+
 int cmd_feedback(struct cmd_ctx *c)
 {
 	struct store_interview iv;
 	struct said f;
 	if (said_about(c, &f, &iv) < 0)
 		return -1;
+	int was_in = all_feedback_in(&iv);
 	int rc = -1;
 	if (!f.any)
 		cmd_bad(c, "give at least one of rating:, recommendation:, feedback: or notes:");
@@ -218,7 +257,8 @@ int cmd_feedback(struct cmd_ctx *c)
 		cmd_fail(c, "#%lld is %s; feedback is given once it has begun, and %s",
 		         (long long)iv.id, said_status(iv.status), next);
 	}
-	else if (save_said(c, &iv, &f) == 0 && reload(c, &iv) == 0)
+	else if (save_said(c, &iv, &f) == 0 && reload(c, &iv) == 0 &&
+	         (was_in || !all_feedback_in(&iv) || (feedback_complete(c, &iv) == 0 && reload(c, &iv) == 0)))
 		rc = reply_with(c, &iv, "Feedback recorded for");
 	store_interview_clear(&iv);
 	return rc;

@@ -19,6 +19,12 @@ int cmd_queue_email(struct store *st, const struct cmd_email *m, time_t now)
 	cJSON_AddNumberToObject(p, "sequence", m->sequence);
 	if (m->old)
 		cJSON_AddNumberToObject(p, "previous", (double)m->old->id);
+	if (m->request)
+		cJSON_AddNumberToObject(p, "request", (double)m->request);
+	if (m->understood)
+		cJSON_AddStringToObject(p, "understood", m->understood);
+	if (m->missing)
+		cJSON_AddStringToObject(p, "missing", m->missing);
 	char *json = cJSON_PrintUnformatted(p);
 	cJSON_Delete(p);
 	int rc = json ? store_outbox_add(st, "email", m->kind, m->to, m->iv->id, json, now) : -1;
@@ -31,7 +37,8 @@ int cmd_queue_email(struct store *st, const struct cmd_email *m, time_t now)
 static int queue(struct cmd_ctx *c, const char *kind, const char *role, const char *email, const char *name,
                  const char *tz, const struct store_interview *iv, const struct store_interview *old, int sequence)
 {
-	struct cmd_email m = {kind, role, email, name, tz[0] ? tz : c->set->default_tz, iv, old, sequence};
+	struct cmd_email m = {.kind = kind, .role = role, .to = email, .name = name,
+	                      .tz = tz[0] ? tz : c->set->default_tz, .iv = iv, .old = old, .sequence = sequence};
 	return cmd_queue_email(c->st, &m, c->req->now) < 0 ? cmd_store_fail(c) : 0;
 }
 
@@ -61,4 +68,21 @@ int cmd_notify(struct cmd_ctx *c, const char *kind, const struct store_interview
 			return -1;
 	}
 	return 0;
+}
+
+int cmd_nudge_feedback(struct store *st, const struct cmd_settings *set, int64_t request, const char *understood,
+                       const char *missing, time_t now)
+{
+	struct store_freq f;
+	struct store_person p;
+	struct store_interview iv;
+	if (store_freq_get(st, request, &f) != 1 || store_person_by_id(st, f.person_id, &p) != 1 ||
+	    store_interview_get(st, f.interview_id, &iv, 0) != 1)
+		return -1;
+	struct cmd_email m = {.kind = "feedback_unreadable", .role = "panel", .to = p.email, .name = p.name,
+	                      .tz = p.tz[0] ? p.tz : set->default_tz, .iv = &iv, .sequence = iv.sequence,
+	                      .request = request, .understood = understood, .missing = missing};
+	int rc = cmd_queue_email(st, &m, now);
+	store_interview_clear(&iv);
+	return rc;
 }

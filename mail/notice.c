@@ -2,6 +2,7 @@
  * which encodes them (RFC 2047); control characters are turned into spaces first, so a
  * "\r\nBcc:" in a name stays a harmless part of that name. */
 #include "mail/notice.h"
+#include "mail/token.h"
 #include "lib/str.h"
 #include "lib/tzfmt.h"
 #include "mail/ics.h"
@@ -9,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 #include <gmime/gmime.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,18 +28,20 @@ struct notices {
 	char from_addr[STORE_EMAIL_MAX + 1];
 	char reply_to[STORE_NAME_MAX + STORE_EMAIL_MAX + 4];
 	char domain[STORE_EMAIL_MAX + 1];
+	char secret[256];         /* signs reply tokens; "": the database's own */
 };
 
 /* The variables every template may use; their values are set per message. */
 enum {
 	V_NAME, V_CANDIDATE, V_JOB, V_WHEN, V_DAY, V_ZONE, V_WAS, V_DURATION, V_TYPE, V_ROUND, V_LOCATION,
 	V_LINK, V_PANEL, V_NOTES, V_REASON, V_ID, V_ORGANIZER, V_SCHEDULED, V_RESCHEDULED, V_CANCELLED,
-	V_REMOVED, V_REMINDER, V_FEEDBACK, V_COUNT
+	V_REMOVED, V_REMINDER, V_FEEDBACK, V_UNREADABLE, V_UNDERSTOOD, V_MISSING, V_COUNT
 };
 static const char *const var_names[V_COUNT] = {
 	"name",  "candidate", "job",   "when",  "day",    "zone",      "was",       "duration",    "type_label",
 	"round", "location",  "link",  "panel", "notes",  "reason",    "id",        "organizer",   "scheduled",
-	"rescheduled", "cancelled", "removed", "reminder", "feedback_request"};
+	"rescheduled", "cancelled", "removed", "reminder", "feedback_request", "feedback_unreadable", "understood",
+	"missing"};
 
 void notice_address(const char *from, char *buf, size_t len)
 {
@@ -47,6 +51,16 @@ void notice_address(const char *from, char *buf, size_t len)
 		return;
 	}
 	snprintf(buf, len, "%.*s", (int)strcspn(lt + 1, ">"), lt + 1);
+}
+
+void notice_reply_address(const char *from, char *buf, size_t len)
+{
+	notice_address(from, buf, len);
+	for (char *p = buf; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	char *plus = strchr(buf, '+'), *at = strrchr(buf, '@');
+	if (plus && at && plus < at)
+		memmove(plus, at, strlen(at) + 1);
 }
 
 static void split_from(struct notices *n, const char *from)
@@ -122,6 +136,7 @@ struct notices *notice_new(const struct notice_settings *ns, char *err, size_t e
 	}
 	split_from(n, ns->from);
 	snprintf(n->reply_to, sizeof n->reply_to, "%s", ns->reply_to ? ns->reply_to : "");
+	snprintf(n->secret, sizeof n->secret, "%s", ns->token_secret ? ns->token_secret : "");
 	for (int t = 0; t < T_COUNT; t++)
 		if (!(n->tpl[t] = load_template(ns->templates_dir, template_names[t], err, errlen))) {
 			notice_free(n);
@@ -146,7 +161,10 @@ void notice_free(struct notices *n)
 /* What the payload of an outbox row says (commands/notify.c writes it). */
 struct event {
 	const char *kind, *role, *name, *tz, *recipient;
+	const char *understood, *missing; /* a nudge about an unreadable reply */
 	int64_t previous;
+	int64_t request;                  /* a feedback request: replies come back signed */
+	char reply_to[STORE_NAME_MAX + STORE_EMAIL_MAX + MAIL_TOKEN_MAX + 8];
 	int sequence;
 	int candidate; /* the recipient is the candidate */
 	int first;     /* the first email of this chain to this person: it starts the thread */
@@ -165,6 +183,11 @@ static int read_payload(const char *json, struct event *e, cJSON **root)
 	e->role = role->valuestring;
 	e->name = name->valuestring;
 	e->tz = tz->valuestring;
+	const cJSON *req = cJSON_GetObjectItem(*root, "request"), *und = cJSON_GetObjectItem(*root, "understood");
+	const cJSON *mis = cJSON_GetObjectItem(*root, "missing");
+	e->request = cJSON_IsNumber(req) ? (int64_t)req->valuedouble : 0;
+	e->understood = cJSON_IsString(und) ? und->valuestring : NULL;
+	e->missing = cJSON_IsString(mis) ? mis->valuestring : NULL;
 	e->previous = cJSON_IsNumber(prev) ? (int64_t)prev->valuedouble : 0;
 	e->sequence = cJSON_IsNumber(seq) ? seq->valueint : 0;
 	e->candidate = strcmp(e->role, "candidate") == 0;
@@ -207,7 +230,8 @@ static void fill_vars(const struct notices *n, const struct event *e, struct tex
 		n->from_name[0] ? n->from_name : n->from_addr,
 		strcmp(e->kind, "scheduled") == 0 ? "1" : NULL, strcmp(e->kind, "rescheduled") == 0 ? "1" : NULL,
 		strcmp(e->kind, "cancelled") == 0 ? "1" : NULL, strcmp(e->kind, "removed") == 0 ? "1" : NULL,
-		strcmp(e->kind, "reminder") == 0 ? "1" : NULL, strcmp(e->kind, "feedback_request") == 0 ? "1" : NULL};
+		strcmp(e->kind, "reminder") == 0 ? "1" : NULL, strcmp(e->kind, "feedback_request") == 0 ? "1" : NULL,
+		strcmp(e->kind, "feedback_unreadable") == 0 ? "1" : NULL, e->understood, e->missing};
 	for (int i = 0; i < V_COUNT; i++)
 		v[i] = (struct tpl_var){var_names[i], values[i]};
 }
@@ -349,8 +373,9 @@ static void headers(const struct notices *n, GMimeMessage *m, const struct store
 	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_FROM, name, n->from_addr);
 	header_safe(e->name, name, sizeof name);
 	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_TO, name, row->recipient);
-	if (n->reply_to[0]) {
-		InternetAddressList *list = internet_address_list_parse(NULL, n->reply_to);
+	const char *reply_to = e->reply_to[0] ? e->reply_to : n->reply_to;
+	if (reply_to[0]) {
+		InternetAddressList *list = internet_address_list_parse(NULL, reply_to);
 		if (list) {
 			internet_address_list_append(g_mime_message_get_reply_to(m), list);
 			g_object_unref(list);
@@ -406,7 +431,7 @@ static char *build(struct notices *n, const struct store_outbox_row *row, const 
 	char *parts[3] = {0}, uid[400], description[5000], *ics = NULL, *msg = NULL;
 	struct texts t;
 	struct tpl_var vars[V_COUNT];
-	int invites = strcmp(e->kind, "reminder") != 0 && strcmp(e->kind, "feedback_request") != 0;
+	int invites = strcmp(e->kind, "reminder") != 0 && strncmp(e->kind, "feedback_", 9) != 0;
 	int filled = fill(n, e, parts, err, errlen) == 0;
 	if (filled && invites) {
 		fill_vars(n, e, &t, vars);
@@ -434,6 +459,23 @@ static char *build(struct notices *n, const struct store_outbox_row *row, const 
 	return msg;
 }
 
+/* The Reply-To of a feedback request: the reply address ([mail] reply_to, else from)
+ * with the request's signed token, "Name <bot+f42-...@domain>". */
+static int signed_reply_to(const struct notices *n, struct store *st, struct event *e)
+{
+	char secret[256], token[MAIL_TOKEN_MAX], base[STORE_EMAIL_MAX + 1], addr[STORE_EMAIL_MAX + MAIL_TOKEN_MAX + 2];
+	if (n->secret[0])
+		snprintf(secret, sizeof secret, "%s", n->secret);
+	else if (store_meta(st, "reply_secret", secret, sizeof secret) != 1)
+		return -1;
+	notice_reply_address(n->reply_to[0] ? n->reply_to : n->from_addr, base, sizeof base);
+	mail_token_make(secret, e->request, token);
+	if (mail_token_address(base, token, addr, sizeof addr) < 0)
+		return -1;
+	snprintf(e->reply_to, sizeof e->reply_to, "\"%s\" <%s>", n->from_name[0] ? n->from_name : "interviewd", addr);
+	return 0;
+}
+
 char *notice_compose(struct notices *n, struct store *st, const struct store_outbox_row *row, time_t now,
                      char *err, size_t errlen)
 {
@@ -450,6 +492,8 @@ char *notice_compose(struct notices *n, struct store *st, const struct store_out
 		         (long long)row->interview_id);
 	else if ((e.first = store_outbox_earlier(st, row, e.iv.root_id ? e.iv.root_id : e.iv.id)) < 0)
 		snprintf(err, errlen, "%s", store_error(st));
+	else if (e.request && signed_reply_to(n, st, &e) < 0)
+		snprintf(err, errlen, "outbox row %lld: no reply address: %s", (long long)row->id, store_error(st));
 	else {
 		e.first = e.first == 0;
 		e.recipient = row->recipient;

@@ -16,6 +16,7 @@ struct notice_settings {
 	const char *from;          /* "Name <addr>" or "addr": From and organizer */
 	const char *reply_to;      /* NULL or "": none */
 	const char *templates_dir; /* NULL or "": the built-in templates */
+	const char *token_secret;  /* signs reply addresses; NULL or "": the database's own */
 };
 
 struct notices;
@@ -33,5 +34,7 @@ char *notice_compose(struct notices *n, struct store *st, const struct store_out
 
 /* The bare address of FROM ("Name <a@b>" → "a@b"), for the SMTP envelope. */
 void notice_address(const char *from, char *buf, size_t len);
+/* The same: the address replies go to, lower case, without a +detail. */
+void notice_reply_address(const char *from, char *buf, size_t len);
 
 #endif

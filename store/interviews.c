@@ -427,6 +427,19 @@ int store_audit(struct store *st, int64_t now, int64_t actor_id, const char *via
 	return store_run(st, s, "write audit log");
 }
 
+int store_inbound_known(struct store *st, const char *key)
+{
+	sqlite3_stmt *s = store_stmt(st, Q_INBOUND_SEEN);
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sqlfail(st, "read idempotency key");
+	return rc == SQLITE_ROW;
+}
+
 int store_inbound_seen(struct store *st, const char *key, const char *via, int64_t now)
 {
 	sqlite3_stmt *s = store_stmt(st, Q_INBOUND_SEEN);

@@ -157,4 +157,11 @@ const char *const store_sql[Q_COUNT] = {
 	                     "ON CONFLICT (user_id) DO UPDATE SET name = ?2, email = ?3, tz = ?4, fetched_at = ?5",
 	[Q_SLACK_DM_GET] = "SELECT channel FROM slack_dms WHERE user_id = ?1",
 	[Q_SLACK_DM_PUT] = "INSERT OR REPLACE INTO slack_dms (user_id, channel) VALUES (?1, ?2)",
+	[Q_FREQ_ADD] = "INSERT INTO feedback_requests (interview_id, person_id, created_at) VALUES (?1, ?2, ?3) "
+	               "ON CONFLICT (interview_id, person_id) DO UPDATE SET created_at = created_at RETURNING id",
+	[Q_FREQ_GET] = "SELECT id, interview_id, person_id, created_at, coalesce(nudged_at, 0) FROM feedback_requests "
+	               "WHERE id = ?1",
+	[Q_FREQ_NUDGE] = "UPDATE feedback_requests SET nudged_at = ?2 WHERE id = ?1 AND nudged_at IS NULL",
+	[Q_IMAP_GET] = "SELECT uidvalidity, last_uid FROM imap_state WHERE mailbox = ?1",
+	[Q_IMAP_PUT] = "INSERT OR REPLACE INTO imap_state (mailbox, uidvalidity, last_uid) VALUES (?1, ?2, ?3)",
 };

@@ -243,6 +243,21 @@ int store_overdue(struct store *st, int64_t now, int64_t since, int64_t due_by,
 int store_digest_sent(struct store *st, const char *channel, const char *day);
 int store_digest_add(struct store *st, const char *channel, const char *day, int64_t due_at, int64_t now);
 
+/* Feedback requests by email (store/replies.c). _add returns the request of
+ * (interview, person), made on first use; _get 1 found, 0 not; _nudge 1 when this
+ * call recorded the one nudge, 0 when it had gone out before. */
+struct store_freq {
+	int64_t id, interview_id, person_id, created_at, nudged_at;
+};
+int store_freq_add(struct store *st, int64_t interview_id, int64_t person_id, int64_t now, int64_t *id);
+int store_freq_get(struct store *st, int64_t id, struct store_freq *f);
+int store_freq_nudge(struct store *st, int64_t id, int64_t now);
+/* The IMAP poller's place in MAILBOX: 1 known, 0 not. */
+int store_imap_get(struct store *st, const char *mailbox, int64_t *uidvalidity, int64_t *last_uid);
+int store_imap_put(struct store *st, const char *mailbox, int64_t uidvalidity, int64_t last_uid);
+/* A value of the meta table (instance, reply_secret): 1 found, 0 not. */
+int store_meta(struct store *st, const char *key, char *buf, size_t len);
+
 /* The random name of this database (meta 'instance'), for Message-IDs and UIDs. */
 int store_instance(struct store *st, char *buf, size_t len);
 
@@ -252,6 +267,8 @@ int store_audit(struct store *st, int64_t now, int64_t actor_id, const char *via
 
 /* Idempotency keys: 1 if KEY was seen before, else records it and returns 0. */
 int store_inbound_seen(struct store *st, const char *key, const char *via, int64_t now);
+/* 1 if KEY was seen before (nothing recorded), 0 if not. */
+int store_inbound_known(struct store *st, const char *key);
 
 /* Outbox. */
 struct store_outbox_row {

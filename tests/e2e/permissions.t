@@ -89,11 +89,16 @@ now 2031-03-10T14:05:00+01:00
 = error #2 is not one of your interviews; only recruiters and its panel can see it
 >x feedback #2 rating:3
 = error #2 is not one of your interviews; only recruiters and its panel can see it
+-- She is its whole panel: her feedback is all the feedback, so the interview is
+-- completed and rita (who scheduled it) is told.
 > feedback #1 rating:4 recommendation:proceed feedback:"solid"
 = data.interview.feedback.0.interviewer "alice"
 = data.interview.feedback.0.rating 4
-> complete #1 rating:5 recommendation:hire
 = data.interview.status "completed"
+sql SELECT recipient, payload FROM outbox WHERE kind = 'feedback complete' => rita|{"text":"All feedback is in for #1 Jane Doe: alice 4/5 proceed"}
+>x complete #1 rating:5 recommendation:hire
+~ error #1 is completed, so it cannot be completed; feedback can still be given
+> feedback #1 rating:5 recommendation:hire
 = data.interview.feedback.0.rating 5
 = data.interview.feedback.0.recommendation "hire"
 sql SELECT p.handle, a.action FROM audit a JOIN people p ON p.id = a.actor_id WHERE a.interview_id = 1 ORDER BY a.id => rita|schedule;alice|start;alice|feedback;alice|complete;alice|feedback changed

@@ -1,0 +1,51 @@
+/* inbound: what one received email does — the judge between the mailbox and the core.
+ * A reply to a feedback request is accepted only when its address carries a token
+ * that verifies (mail/token.c) and its From is the interviewer the request went to;
+ * then its rating, recommendation and words (mail/parse.c, mail/reply.c) are recorded
+ * through the core's feedback command, as that person, and the recruiter who
+ * scheduled the interview is told in chat — in one transaction with the message's
+ * Message-Id as idempotency key, so a message delivered twice is recorded once.
+ * A reply without a readable rating and recommendation gets one polite email back
+ * (one per request). Robots (auto-replies, bounces, lists), forged or unknown tokens,
+ * strangers and oversized messages change nothing and get no answer (no backscatter):
+ * the outcome says why, for the log. Shared by the IMAP poller and "ingest-mail". */
+#ifndef INTERVIEWD_INBOUND_H
+#define INTERVIEWD_INBOUND_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "commands/cmd.h"
+#include "store/store.h"
+
+struct inbound_settings {
+	const char *reply_address; /* replies come to this address (+token): [mail] reply_to or from */
+	const char *secret;        /* [mail] token_secret; NULL or "": the database's own */
+	size_t max_bytes;          /* larger messages are refused unread */
+};
+
+enum inbound_outcome {
+	IN_RECORDED,   /* feedback recorded */
+	IN_NUDGED,     /* unreadable: the one polite email was queued */
+	IN_UNREADABLE, /* unreadable, and the nudge had gone out before */
+	IN_DUPLICATE,  /* this Message-Id was processed before */
+	IN_IGNORED,    /* a robot, or a reply the core refused (cancelled interview...) */
+	IN_REFUSED,    /* no valid token, a stranger, too big, not an email: nothing done */
+	IN_FAILED,     /* the store failed: try again later */
+};
+
+struct inbound_result {
+	enum inbound_outcome outcome;
+	char why[512];           /* for the log: never the message's text */
+	char message_id[256];
+	long long interview;     /* 0 when not linked */
+};
+
+/* Judges and carries out the message RAW (LEN bytes) at NOW. */
+void inbound_process(struct store *st, const struct cmd_settings *set, const struct inbound_settings *is,
+                     const char *raw, size_t len, time_t now, struct inbound_result *res);
+
+/* "recorded", "nudged", ... */
+const char *inbound_outcome_name(enum inbound_outcome o);
+
+#endif

@@ -1,0 +1,70 @@
+/* token.c: see token.h. */
+#include "mail/token.h"
+
+#include <ctype.h>
+#include <glib.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAC_HEX 20 /* 80 bits */
+
+static void mac_of(const char *secret, int64_t id, char mac[MAC_HEX + 1])
+{
+	char msg[64];
+	snprintf(msg, sizeof msg, "interviewd feedback %" PRId64, id);
+	gchar *hex = g_compute_hmac_for_string(G_CHECKSUM_SHA256, (const guchar *)secret, strlen(secret), msg, -1);
+	snprintf(mac, MAC_HEX + 1, "%s", hex ? hex : "");
+	g_free(hex);
+}
+
+void mail_token_make(const char *secret, int64_t id, char token[MAIL_TOKEN_MAX])
+{
+	char mac[MAC_HEX + 1];
+	mac_of(secret, id, mac);
+	snprintf(token, MAIL_TOKEN_MAX, "f%" PRId64 "-%s", id, mac);
+}
+
+int mail_token_check(const char *secret, const char *token, int64_t *id)
+{
+	char *end;
+	if (tolower((unsigned char)token[0]) != 'f' || !isdigit((unsigned char)token[1]))
+		return 0;
+	long long n = strtoll(token + 1, &end, 10);
+	if (n <= 0 || *end != '-' || strlen(end + 1) != MAC_HEX)
+		return 0;
+	char mac[MAC_HEX + 1];
+	mac_of(secret, n, mac);
+	unsigned diff = 0;
+	for (int i = 0; i < MAC_HEX; i++)
+		diff |= (unsigned)(tolower((unsigned char)end[1 + i]) ^ mac[i]);
+	if (diff)
+		return 0;
+	*id = n;
+	return 1;
+}
+
+int mail_token_address(const char *addr, const char *token, char *buf, size_t len)
+{
+	const char *at = strrchr(addr, '@');
+	if (!at || at == addr)
+		return -1;
+	int n = snprintf(buf, len, "%.*s+%s%s", (int)(at - addr), addr, token, at);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int mail_token_of(const char *base, const char *rcpt, char token[MAIL_TOKEN_MAX])
+{
+	const char *at = strrchr(base, '@'), *rat = strrchr(rcpt, '@');
+	size_t local = at ? (size_t)(at - base) : 0;
+	if (!at || !rat || strcasecmp(at, rat) != 0 || strncasecmp(base, rcpt, local) != 0 || rcpt[local] != '+')
+		return 0;
+	size_t n = (size_t)(rat - rcpt) - local - 1;
+	if (n == 0 || n >= MAIL_TOKEN_MAX)
+		return 0;
+	memcpy(token, rcpt + local + 1, n);
+	token[n] = 0;
+	return 1;
+}
