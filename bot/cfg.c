@@ -20,6 +20,7 @@ enum kind {
 	K_DAYS,  /* an array of weekday names into bits (long long), bit 0 = Sunday */
 	K_WORDS, /* an array of strings into struct cfg_words */
 	K_URL,   /* http:// or https://, ending in '/' */
+	K_FOLDER,/* an IMAP folder: no quotes, backslashes or control characters */
 };
 
 struct key {
@@ -61,9 +62,9 @@ static const struct key keys_imap[] = {
 	KEY("tls", imap_tls, K_TLS),
 	KEY("user", imap_user, K_STRING),
 	SECRET("password", imap_password),
-	KEY("folder", imap_folder, K_STRING),
-	KEY("processed_folder", imap_processed, K_STRING),
-	KEY("failed_folder", imap_failed, K_STRING),
+	KEY("folder", imap_folder, K_FOLDER),
+	KEY("processed_folder", imap_processed, K_FOLDER),
+	KEY("failed_folder", imap_failed, K_FOLDER),
 	KEY("ca_file", imap_ca_file, K_STRING),
 	INT("interval", imap_interval, 1, 86400),
 	INT("timeout", imap_timeout, 1, 600),
@@ -239,6 +240,9 @@ static const char *check_string(enum kind kind, const char *v)
 	case K_EMAIL: return str_is_email(v) ? NULL : "is not an email address";
 	case K_ADDRESS: return valid_address(v) ? NULL : "is not an address (write \"Name <name@example.com>\" or \"name@example.com\")";
 	case K_HANDLE: return valid_handle(v) ? NULL : "is not a handle (letters, digits, '.', '_' or '-', at most 32)";
+	case K_FOLDER:
+		return *v && !strpbrk(v, "\"\\") && !str_has_control(v) ? NULL
+		                                                        : "is not a folder name (no quotes or backslashes)";
 	case K_URL:
 		return (strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0) && v[strlen(v) - 1] == '/' &&
 		               !str_has_control(v) && !strchr(v, ' ')
