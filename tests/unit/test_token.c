@@ -1,0 +1,71 @@
+/* Unit tests for mail/token: signed reply addresses. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "mail/token.h"
+
+static void test_round_trip(void **state)
+{
+	(void)state;
+	char token[MAIL_TOKEN_MAX], upper[MAIL_TOKEN_MAX];
+	int64_t id = 0;
+	mail_token_make("s3cret", 42, token);
+	assert_int_equal(strncmp(token, "f42-", 4), 0);
+	assert_int_equal(strlen(token), 4 + 20);
+	assert_int_equal(mail_token_check("s3cret", token, &id), 1);
+	assert_int_equal(id, 42);
+	for (size_t i = 0; i <= strlen(token); i++) /* some servers upper-case addresses */
+		upper[i] = (char)(token[i] >= 'a' && token[i] <= 'z' ? token[i] - 32 : token[i]);
+	assert_int_equal(mail_token_check("s3cret", upper, &id), 1);
+}
+
+static void test_forgeries(void **state)
+{
+	(void)state;
+	char token[MAIL_TOKEN_MAX], other[MAIL_TOKEN_MAX];
+	int64_t id = 0;
+	mail_token_make("s3cret", 42, token);
+	assert_int_equal(mail_token_check("another", token, &id), 0); /* another key */
+	mail_token_make("s3cret", 43, other);
+	memcpy(other + 1, "42", 2); /* 43's signature on 42 */
+	assert_int_equal(mail_token_check("s3cret", other, &id), 0);
+	token[strlen(token) - 1] ^= 1; /* one character off */
+	assert_int_equal(mail_token_check("s3cret", token, &id), 0);
+	const char *bad[] = {"", "f", "f42", "f42-", "f-0123456789abcdef0123", "g42-0123456789abcdef0123",
+	                     "f0-0123456789abcdef0123", "f42-0123456789abcdef012", "f42-0123456789abcdef01234",
+	                     "f4 2-0123456789abcdef0123", "f-42-0123456789abcdef012"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_int_equal(mail_token_check("s3cret", bad[i], &id), 0);
+}
+
+static void test_addresses(void **state)
+{
+	(void)state;
+	char addr[128], token[MAIL_TOKEN_MAX];
+	assert_int_equal(mail_token_address("bot@example.com", "f1-abc", addr, sizeof addr), 0);
+	assert_string_equal(addr, "bot+f1-abc@example.com");
+	assert_int_equal(mail_token_address("no-at-sign", "f1-abc", addr, sizeof addr), -1);
+	assert_int_equal(mail_token_address("bot@example.com", "f1-abc", addr, 10), -1);
+	assert_int_equal(mail_token_of("bot@example.com", "BOT+f1-abc@Example.COM", token), 1);
+	assert_string_equal(token, "f1-abc");
+	assert_int_equal(mail_token_of("bot@example.com", "bot@example.com", token), 0);
+	assert_int_equal(mail_token_of("bot@example.com", "robot+f1-abc@example.com", token), 0);
+	assert_int_equal(mail_token_of("bot@example.com", "bot+f1-abc@example.org", token), 0);
+	assert_int_equal(mail_token_of("bot@example.com", "bot+@example.com", token), 0);
+	assert_int_equal(mail_token_of("bot@example.com", "botx+f1@example.com", token), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_forgeries),
+		cmocka_unit_test(test_addresses),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
