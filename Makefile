@@ -89,12 +89,17 @@ asan:
 		CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" check
 
-bench: $(BUILD)/interviewd $(BENCHBIN) $(BUILD)/tests/bench_mail $(BUILD)/tests/bench_clock
+$(BUILD)/tests/bench_replies: tests/bench/bench_replies.c $(LIBOBJ)
+	@mkdir -p $(dir $@)
+	@$(CC) $(ALLFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJ) $(LDLIBS)
+
+bench: $(BUILD)/interviewd $(BENCHBIN) $(BUILD)/tests/bench_mail $(BUILD)/tests/bench_clock $(BUILD)/tests/bench_replies
 	@$(BENCHBIN)
 	@$(BUILD)/tests/bench_clock
 	@$(BUILD)/tests/bench_mail
 	@tests/bench/bench_smtp.py $(BUILD)/interviewd 500
 	@/usr/bin/python3 tests/bench/bench_slack.py --binary $(BUILD)/interviewd
+	@/usr/bin/python3 tests/bench/bench_replies.py $(BUILD)
 
 deps:
 	@tests/deps
