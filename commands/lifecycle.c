@@ -240,6 +240,20 @@ static int feedback_complete(struct cmd_ctx *c, struct store_interview *iv)
 	return store_chat_add(c->st, rec.handle, "feedback complete", iv->id, text, c->req->now) < 0 ? cmd_store_fail(c) : 0;
 }
 
+/* Feedback that came by email: the recruiter who scheduled the interview hears of it
+ * (in chat they saw nothing happen). */
+static int tell_by_email(struct cmd_ctx *c, const struct store_interview *iv, const struct said *f)
+{
+	struct store_person rec;
+	char text[600];
+	if (strcmp(c->req->via, "email") != 0 || !iv->created_by || store_person_by_id(c->st, iv->created_by, &rec) != 1 ||
+	    rec.id == c->actor->id)
+		return 0;
+	snprintf(text, sizeof text, "%s answered by email with feedback on #%lld %s: %d/5, %s", c->actor->handle,
+	         (long long)iv->id, iv->candidate_name, f->rating, f->rec ? store_rec_name(f->rec) : "no recommendation");
+	return store_chat_add(c->st, rec.handle, "feedback by email", iv->id, text, c->req->now) < 0 ? cmd_store_fail(c) : 0;
+}
+
 int cmd_feedback(struct cmd_ctx *c)
 {
 	struct store_interview iv;
@@ -257,7 +271,7 @@ int cmd_feedback(struct cmd_ctx *c)
 		cmd_fail(c, "#%lld is %s; feedback is given once it has begun, and %s",
 		         (long long)iv.id, said_status(iv.status), next);
 	}
-	else if (save_said(c, &iv, &f) == 0 && reload(c, &iv) == 0 &&
+	else if (save_said(c, &iv, &f) == 0 && reload(c, &iv) == 0 && tell_by_email(c, &iv, &f) == 0 &&
 	         (was_in || !all_feedback_in(&iv) || (feedback_complete(c, &iv) == 0 && reload(c, &iv) == 0)))
 		rc = reply_with(c, &iv, "Feedback recorded for");
 	store_interview_clear(&iv);

@@ -70,28 +70,30 @@ static int64_t request_of(struct store *st, const struct inbound_settings *is, c
 }
 
 /* The reply's words as one value of the command language: white space (line breaks
- * too) made single spaces, quotes and backslashes escaped, at most FEEDBACK_MAX
- * bytes, cut at a character boundary. */
+ * too) made single spaces, quotes and backslashes escaped, at most FEEDBACK_MAX bytes
+ * written (escapes count), cut at a character boundary. */
 static void quote_words(struct buf *b, const char *text)
 {
-	size_t start = b->len, kept = 0;
+	size_t start = b->len;
 	int space = 0;
 	buf_add(b, "\"");
-	for (const char *p = text; *p && kept < FEEDBACK_MAX; p++) {
+	for (const char *p = text; *p; p++) {
 		if ((unsigned char)*p <= ' ' || *p == 0x7f) {
-			space = kept > 0;
+			space = b->len > start + 1;
 			continue;
 		}
+		size_t need = (size_t)space + 1 + (*p == '"' || *p == '\\');
+		if (b->len - start - 1 + need > FEEDBACK_MAX)
+			break;
 		if (space)
-			buf_add(b, " "), kept++;
+			buf_add(b, " ");
 		space = 0;
 		if (*p == '"' || *p == '\\')
 			buf_add(b, "\\");
 		buf_put(b, p, 1);
-		kept++;
 	}
 	while (b->len > start + 1 && ((unsigned char)b->s[b->len - 1] & 0xc0) == 0x80)
-		b->len--; /* a character cut in two */
+		b->len--; /* a character cut in two: drop its continuation bytes and its lead */
 	if (b->len > start + 1 && (unsigned char)b->s[b->len - 1] >= 0xc0)
 		b->len--;
 	if (b->s)
@@ -99,34 +101,11 @@ static void quote_words(struct buf *b, const char *text)
 	buf_add(b, "\"");
 }
 
-struct told {
-	const struct store_person *who;
-	int rating;
-	enum store_rec rec;
-};
-
-/* In the command's transaction: the recruiter who scheduled the interview hears of it. */
-static int tell_recruiter(struct store *st, const struct cmd_reply *r, void *arg)
-{
-	const struct told *t = arg;
-	struct store_person rec;
-	char text[600];
-	if (r->kind != REPLY_INTERVIEW || r->nitems < 1)
-		return 0;
-	const struct store_interview *iv = &r->items[0];
-	if (!iv->created_by || store_person_by_id(st, iv->created_by, &rec) != 1 || rec.id == t->who->id)
-		return 0;
-	snprintf(text, sizeof text, "%s answered by email with feedback on #%lld %s: %d/5, %s", t->who->handle,
-	         (long long)iv->id, iv->candidate_name, t->rating, store_rec_name(t->rec));
-	return store_chat_add(st, rec.handle, "feedback by email", iv->id, text, r->now);
-}
-
 /* Records the feedback F of WHO on interview IV through the core, with KEY. */
 static void record(struct store *st, const struct cmd_settings *set, const struct store_person *who, int64_t iv,
                    const struct reply_feedback *f, const char *key, time_t now, struct inbound_result *res)
 {
 	struct buf cmd = {0};
-	struct told t = {who, f->rating, (enum store_rec)f->rec};
 	buf_addf(&cmd, "feedback #%lld rating:%d recommendation:%s", (long long)iv, f->rating,
 	         store_rec_name((enum store_rec)f->rec));
 	if (f->feedback && *f->feedback) {
@@ -134,8 +113,7 @@ static void record(struct store *st, const struct cmd_settings *set, const struc
 		quote_words(&cmd, f->feedback);
 	}
 	char *text = buf_take(&cmd);
-	struct cmd_request req = {.text = text ? text : "", .via = "email", .key = key, .actor = *who, .now = now,
-	                          .on_change = tell_recruiter, .arg = &t};
+	struct cmd_request req = {.text = text ? text : "", .via = "email", .key = key, .actor = *who, .now = now};
 	struct cmd_reply r;
 	cmd_execute(st, set, &req, &r);
 	if (r.kind == REPLY_DUPLICATE)
@@ -205,8 +183,14 @@ static void judge_reply(struct store *st, const struct cmd_settings *set, const 
 		       (long long)id, who.email);
 		return;
 	}
+	int given = 0;
 	if (reply_feedback_parse(m->new_text, &fb) < 0) {
 		result(res, IN_FAILED, "out of memory");
+	} else if ((!fb.rating || !fb.rec) && (given = store_feedback_given(st, f.interview_id, who.id)) != 0) {
+		result(res, given < 0 ? IN_FAILED : IN_UNREADABLE, "%s",
+		       given < 0 ? store_error(st) : "no rating and recommendation, and the feedback is in already: not asked again");
+		if (given > 0)
+			remember(st, key, now);
 	} else if (!fb.rating || !fb.rec) {
 		nudge(st, set, id, &fb, key, now, res);
 	} else {

@@ -164,7 +164,7 @@ struct event {
 	const char *understood, *missing; /* a nudge about an unreadable reply */
 	int64_t previous;
 	int64_t request;                  /* a feedback request: replies come back signed */
-	char reply_to[STORE_NAME_MAX + STORE_EMAIL_MAX + MAIL_TOKEN_MAX + 8];
+	char reply_to[STORE_EMAIL_MAX + MAIL_TOKEN_MAX + 2]; /* the signed reply address */
 	int sequence;
 	int candidate; /* the recipient is the candidate */
 	int first;     /* the first email of this chain to this person: it starts the thread */
@@ -373,9 +373,11 @@ static void headers(const struct notices *n, GMimeMessage *m, const struct store
 	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_FROM, name, n->from_addr);
 	header_safe(e->name, name, sizeof name);
 	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_TO, name, row->recipient);
-	const char *reply_to = e->reply_to[0] ? e->reply_to : n->reply_to;
-	if (reply_to[0]) {
-		InternetAddressList *list = internet_address_list_parse(NULL, reply_to);
+	if (e->reply_to[0]) { /* a signed address: GMime quotes the name as it must */
+		header_safe(n->from_name[0] ? n->from_name : "interviewd", name, sizeof name);
+		g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_REPLY_TO, name, e->reply_to);
+	} else if (n->reply_to[0]) {
+		InternetAddressList *list = internet_address_list_parse(NULL, n->reply_to);
 		if (list) {
 			internet_address_list_append(g_mime_message_get_reply_to(m), list);
 			g_object_unref(list);
@@ -459,8 +461,8 @@ static char *build(struct notices *n, const struct store_outbox_row *row, const 
 	return msg;
 }
 
-/* The Reply-To of a feedback request: the reply address ([mail] reply_to, else from)
- * with the request's signed token, "Name <bot+f42-...@domain>". */
+/* The Reply-To address of a feedback request: the reply address ([mail] reply_to,
+ * else from) with the request's signed token, "bot+f42-...@domain". */
 static int signed_reply_to(const struct notices *n, struct store *st, struct event *e)
 {
 	char secret[256], token[MAIL_TOKEN_MAX], base[STORE_EMAIL_MAX + 1], addr[STORE_EMAIL_MAX + MAIL_TOKEN_MAX + 2];
@@ -472,7 +474,7 @@ static int signed_reply_to(const struct notices *n, struct store *st, struct eve
 	mail_token_make(secret, e->request, token);
 	if (mail_token_address(base, token, addr, sizeof addr) < 0)
 		return -1;
-	snprintf(e->reply_to, sizeof e->reply_to, "\"%s\" <%s>", n->from_name[0] ? n->from_name : "interviewd", addr);
+	snprintf(e->reply_to, sizeof e->reply_to, "%s", addr);
 	return 0;
 }
 
