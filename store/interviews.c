@@ -442,17 +442,10 @@ int store_inbound_known(struct store *st, const char *key)
 
 int store_inbound_seen(struct store *st, const char *key, const char *via, int64_t now)
 {
-	sqlite3_stmt *s = store_stmt(st, Q_INBOUND_SEEN);
-	if (!s)
-		return -1;
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc != SQLITE_DONE)
-		return store_sqlfail(st, "read idempotency key");
-	s = store_stmt(st, Q_INBOUND_ADD);
+	int known = store_inbound_known(st, key);
+	if (known != 0)
+		return known;
+	sqlite3_stmt *s = store_stmt(st, Q_INBOUND_ADD);
 	if (!s)
 		return -1;
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
