@@ -81,7 +81,23 @@ $(BENCHBIN): tests/bench/bench_core.c $(LIBOBJ)
 
 # Every unit test binary, then every end-to-end scenario through the real binary;
 # tests/run prints one closing line "N passed, N failed".
-check: $(BUILD)/interviewd $(TESTBIN) $(BUILD)/tests/toml_dump
+# libFuzzer over the inbound mail path (tests/fuzz/): clang, ASan + UBSan, every object
+# instrumented for coverage, in its own build directory; tests/fuzz/run.sh runs it for
+# a bounded time in make check (skipped where clang has no libFuzzer).
+FUZZBUILD ?= build-fuzz
+HAVE_LIBFUZZER := $(wildcard $(shell clang -print-resource-dir 2>/dev/null)/lib/*/libclang_rt.fuzzer*.a)
+.PHONY: fuzz
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZBUILD) CC=clang \
+		CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined" \
+		LDFLAGS="-fsanitize=address,undefined" $(FUZZBUILD)/tests/fuzz_mail
+
+$(BUILD)/tests/fuzz_mail: tests/fuzz/fuzz_mail.c $(LIBOBJ)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ  $@"
+	@$(CC) $(ALLFLAGS) -fsanitize=fuzzer,address,undefined $(LDFLAGS) -o $@ $< $(LIBOBJ) $(LDLIBS)
+
+check: $(BUILD)/interviewd $(TESTBIN) $(BUILD)/tests/toml_dump $(if $(HAVE_LIBFUZZER),fuzz)
 	@tests/run $(BUILD)
 
 asan:
@@ -112,4 +128,4 @@ format:
 	clang-format -i $(SRC) $(wildcard */*.h) $(TESTSRC)
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan $(FUZZBUILD)

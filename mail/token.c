@@ -2,6 +2,7 @@
 #include "mail/token.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <glib.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -30,10 +31,11 @@ void mail_token_make(const char *secret, int64_t id, char token[MAIL_TOKEN_MAX])
 int mail_token_check(const char *secret, const char *token, int64_t *id)
 {
 	char *end;
-	if (tolower((unsigned char)token[0]) != 'f' || !isdigit((unsigned char)token[1]))
-		return 0;
+	if (tolower((unsigned char)token[0]) != 'f' || !isdigit((unsigned char)token[1]) || token[1] == '0')
+		return 0; /* only the form mail_token_make writes: no leading zeros */
+	errno = 0;
 	long long n = strtoll(token + 1, &end, 10);
-	if (n <= 0 || *end != '-' || strlen(end + 1) != MAC_HEX)
+	if (n <= 0 || errno == ERANGE || *end != '-' || strlen(end + 1) != MAC_HEX)
 		return 0;
 	char mac[MAC_HEX + 1];
 	mac_of(secret, n, mac);
