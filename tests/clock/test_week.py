@@ -397,6 +397,8 @@ console = "rita"
             self.c.check(ok, f"at {shown(self.now)} {handle}> {text}", "success", (p.stdout + p.stderr)[-500:])
         if ok:
             iv.feedback[handle] = self.now
+            if all(p in iv.feedback for p in iv.panel):  # the last panel member's: completed
+                iv.events.append((self.now, "completed"))
 
     # -- the week --
 
@@ -432,8 +434,7 @@ console = "rita"
             (L(2031, 3, 30, 10, 45), lambda: self.feedback("hana", "rita")),
             (L(2031, 3, 30, 11, 15), lambda: self.move("hana", "complete", "completed")),
             (L(2031, 3, 31, 9, 15), lambda: self.move("finn", "start", "in_progress")),
-            (L(2031, 3, 31, 10, 30), lambda: self.feedback("finn", "bob")),
-            (L(2031, 3, 31, 12, 0), lambda: self.move("finn", "complete", "completed")),
+            (L(2031, 3, 31, 10, 30), lambda: self.feedback("finn", "bob")),  # his panel's only: completes it
             (L(2031, 4, 1, 16, 0), lambda: S("zoe", "Zoe Zane", "SRE", L(2031, 4, 2, 14, 0), 60, ["bob"])),
         ]
         self.cmds = collections.defaultdict(list)
