@@ -87,6 +87,15 @@ static cJSON *interview(const struct store_interview *iv)
 	add_id(o, "rescheduled_to", iv->rescheduled_to);
 	add_text(o, "cancel_reason", iv->cancel_reason);
 	cJSON_AddItemToObject(o, "feedback", feedback(iv));
+	if (iv->nrsvp) { /* what the attendees' calendars answered ("show") */
+		cJSON *answers = cJSON_AddArrayToObject(o, "responses");
+		for (int i = 0; i < iv->nrsvp; i++) {
+			cJSON *a = cJSON_CreateObject();
+			cJSON_AddStringToObject(a, "email", iv->rsvp[i].email);
+			cJSON_AddStringToObject(a, "response", iv->rsvp[i].partstat);
+			cJSON_AddItemToArray(answers, a);
+		}
+	}
 	add_time(o, "started_at", iv->started_at);
 	add_time(o, "completed_at", iv->completed_at);
 	add_time(o, "created_at", iv->created_at);

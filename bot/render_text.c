@@ -61,6 +61,13 @@ static void feedback(const struct store_interview *iv, FILE *out)
 	}
 }
 
+/* The answers attendees' calendars sent (shown with the feedback, by "show"). */
+static void answers(const struct store_interview *iv, FILE *out)
+{
+	for (int i = 0; i < iv->nrsvp; i++)
+		fprintf(out, "  %-10s %s %s\n", i ? "" : "answers", iv->rsvp[i].email, iv->rsvp[i].partstat);
+}
+
 static void actions(const struct store_interview *iv, FILE *out)
 {
 	unsigned a = cmd_actions(iv);
@@ -99,6 +106,7 @@ static void card(const struct cmd_reply *r, const struct store_interview *iv, FI
 	line(out, "notes", iv->notes);
 	status_line(r, iv, out);
 	feedback(iv, out);
+	answers(iv, out);
 	actions(iv, out);
 }
 

@@ -162,9 +162,14 @@ static cJSON *card_message(struct slack *sl, const struct store_interview *iv, c
 			str_copy(ids[i], sizeof ids[i], p.slack_id);
 		panel[i] = ids[i];
 	}
+	struct store_interview with = *iv; /* the card shows the answers to the invite too */
+	with.feedback = NULL, with.nfeedback = 0;
+	if (!iv->nrsvp)
+		store_interview_rsvps(sl->app->st, &with);
+	iv = &with;
 	cJSON *msg = cJSON_CreateObject(), *blocks = cJSON_CreateArray();
 	char text[600];
-	snprintf(text, sizeof text, "Interview #%lld: %s (%s)", (long long)iv->id, iv->candidate_name,
+	snprintf(text, sizeof text, "Interview #%lld: %.200s (%s)", (long long)iv->id, iv->candidate_name,
 	         store_status_name(iv->status));
 	char *safe = slack_escape(text);
 	cJSON_AddStringToObject(msg, "channel", channel);

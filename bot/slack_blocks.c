@@ -264,6 +264,15 @@ static void card_fields(cJSON *blocks, const struct store_interview *iv, const c
 	}
 	field_status(&b, iv, tz);
 	add_field(fields, &b);
+	if (iv->nrsvp) { /* what the attendees' calendars answered */
+		buf_add(&b, "*Answers*");
+		for (int i = 0; i < iv->nrsvp; i++) {
+			buf_add(&b, "\n");
+			sb_esc(&b, iv->rsvp[i].email, 300);
+			buf_addf(&b, " %s", iv->rsvp[i].partstat);
+		}
+		add_field(fields, &b);
+	}
 	sb_free(&b);
 }
 

@@ -4,7 +4,9 @@
 #include "lib/str.h"
 #include "mail/parse.h"
 #include "mail/reply.h"
+#include "mail/itip.h"
 #include "mail/token.h"
+#include "lib/tzfmt.h"
 
 #include <glib.h>
 #include <stdarg.h>
@@ -199,6 +201,135 @@ static void judge_reply(struct store *st, const struct cmd_settings *set, const 
 	reply_feedback_free(&fb);
 }
 
+/* A reply to a feedback request: linked by the token in its address. */
+static void judge_token(struct store *st, const struct cmd_settings *set, const struct inbound_settings *is,
+                        const struct mail_msg *m, const char *key, time_t now, struct inbound_result *res)
+{
+	int64_t id = request_of(st, is, m);
+	if (!id)
+		result(res, IN_REFUSED, "no genuine reply token in its addresses (from %s)", m->from[0] ? m->from : "nobody");
+	else
+		judge_reply(st, set, m, id, key, now, res);
+}
+
+/* Who answered invite IV: the candidate (*ROLE "candidate") or a panel member (P),
+ * by address; 0 when it is neither. */
+static int attendee_of(struct store *st, const struct store_interview *iv, const char *email, struct store_person *p,
+                       const char **role)
+{
+	memset(p, 0, sizeof *p);
+	if (strcasecmp(email, iv->candidate_email) == 0) {
+		str_copy(p->name, sizeof p->name, iv->candidate_name);
+		*role = "candidate";
+		return 1;
+	}
+	for (int i = 0; i < iv->npanel; i++)
+		if (strcasecmp(email, iv->panel[i].email) == 0 && store_person_by_id(st, iv->panel[i].id, p) == 1) {
+			*role = "panel";
+			return 1;
+		}
+	return 0;
+}
+
+/* "2031-03-11 15:00" in ZONE: a time the command language reads back. */
+static void when_text(const char *zone, time_t t, char *buf, size_t len)
+{
+	char iso[64];
+	tzfmt(zone, t, TZF_ISO, iso, sizeof iso);
+	snprintf(buf, len, "%.10s %.5s", iso, iso + 11);
+}
+
+/* The recruiter's chat line about an answer that asks for their action: a decline (with
+ * a reschedule ready to fill in) or a proposed time (with the reschedule ready). */
+static int tell_answer(struct store *st, const struct cmd_settings *set, const struct store_interview *iv,
+                       const struct itip *it, const char *who, time_t now)
+{
+	struct store_person rec;
+	char text[1800], when[64], at[64];
+	if (!iv->created_by || store_person_by_id(st, iv->created_by, &rec) != 1)
+		return 0;
+	const char *zone = rec.tz[0] ? rec.tz : set->default_tz;
+	tzfmt(zone, iv->start, TZF_DAY_TIME, at, sizeof at);
+	if (it->method == ITIP_COUNTER && it->start > 0) {
+		when_text(zone, (time_t)it->start, when, sizeof when);
+		snprintf(text, sizeof text, "%s proposes another time for #%lld %s (%s %s): %s %s. To accept it: reschedule #%lld "
+		                            "when:\"%s\"%s%.800s%s", who, (long long)iv->id, iv->candidate_name, at, zone, when, zone,
+		         (long long)iv->id, when, it->comment[0] ? " — they wrote: \"" : "", it->comment, it->comment[0] ? "\"" : "");
+	} else if (it->partstat == PS_DECLINED) {
+		snprintf(text, sizeof text, "%s declined #%lld %s (%s %s)%s%.800s%s. To move it: reschedule #%lld when:\"...\"", who,
+		         (long long)iv->id, iv->candidate_name, at, zone, it->comment[0] ? ": \"" : "", it->comment,
+		         it->comment[0] ? "\"" : "", (long long)iv->id);
+	} else {
+		return 0;
+	}
+	return store_chat_add(st, rec.handle, it->method == ITIP_COUNTER ? "counter" : "declined", iv->id, text, now);
+}
+
+/* Records the answer IT of WHO (P, ROLE) to IV, with KEY, in one transaction. */
+static void record_answer(struct store *st, const struct cmd_settings *set, const struct store_interview *iv,
+                          const struct itip *it, const struct store_person *p, const char *key, time_t now,
+                          struct inbound_result *res)
+{
+	char detail[300];
+	const char *what = it->method == ITIP_COUNTER ? "proposed another time" : itip_partstat_name(it->partstat);
+	snprintf(detail, sizeof detail, "%s %s by email", it->attendee, what);
+	if (store_begin(st) < 0) {
+		result(res, IN_FAILED, "%s", store_error(st));
+		return;
+	}
+	int seen = store_inbound_seen(st, key, "email", now);
+	if (seen == 0 && ((it->method == ITIP_REPLY &&
+	                   store_rsvp_put(st, iv->id, it->attendee, itip_partstat_name(it->partstat), it->comment, now) < 0) ||
+	                  store_audit(st, now, p->id, "email", it->method == ITIP_COUNTER ? "counter" : "rsvp", iv->id,
+	                              detail) < 0 ||
+	                  tell_answer(st, set, iv, it, p->name[0] ? p->name : it->attendee, now) < 0))
+		seen = -1;
+	if (seen != 0 || store_commit(st) < 0) {
+		store_rollback(st);
+		if (seen > 0)
+			result(res, IN_DUPLICATE, "Message-Id seen before");
+		else
+			result(res, IN_FAILED, "%s", store_error(st));
+		return;
+	}
+	result(res, IN_RECORDED, "%s", detail);
+}
+
+/* An answer to one of our invites (iTIP REPLY or COUNTER): 1 when M is one (RES set),
+ * 0 when it is not. The UID names the interview's chain and this database; the
+ * answering attendee must be the sender and on the invite. */
+static int judge_answer(struct store *st, const struct cmd_settings *set, const struct mail_msg *m, const char *key,
+                        time_t now, struct inbound_result *res)
+{
+	struct itip it;
+	struct store_interview iv;
+	struct store_person p;
+	char err[256], inst[64], mine[64];
+	long long root;
+	int64_t id;
+	const char *role;
+	if (!m->calendar || itip_parse(m->calendar, &it, err, sizeof err) < 0 || it.method == ITIP_NONE)
+		return 0;
+	if (sscanf(it.uid, "interview-%lld.%63[^@]@", &root, inst) != 2 || store_instance(st, mine, sizeof mine) < 0 ||
+	    strcmp(inst, mine) != 0 || store_chain_current(st, root, &id) != 1 || store_interview_get(st, id, &iv, 0) != 1) {
+		result(res, IN_REFUSED, "an answer to an invite that is not ours (UID %.100s)", it.uid);
+		return 1;
+	}
+	res->interview = iv.id;
+	if (strcasecmp(it.attendee, m->from) != 0 || !attendee_of(st, &iv, it.attendee, &p, &role))
+		result(res, IN_REFUSED, "an answer for %s sent by %s, who is not on the invite as that attendee", it.attendee,
+		       m->from[0] ? m->from : "nobody");
+	else if (it.sequence >= 0 && it.sequence < iv.sequence)
+		result(res, IN_IGNORED, "answers an older version of the invite (SEQUENCE %d, now %d)", it.sequence,
+		       iv.sequence), remember(st, key, now);
+	else if (it.method == ITIP_REPLY && it.partstat == PS_NONE)
+		result(res, IN_IGNORED, "a reply without an answer (no PARTSTAT)"), remember(st, key, now);
+	else
+		record_answer(st, set, &iv, &it, &p, key, now, res);
+	store_interview_clear(&iv);
+	return 1;
+}
+
 void inbound_process(struct store *st, const struct cmd_settings *set, const struct inbound_settings *is,
                      const char *raw, size_t len, time_t now, struct inbound_result *res)
 {
@@ -216,16 +347,13 @@ void inbound_process(struct store *st, const struct cmd_settings *set, const str
 	}
 	str_copy(res->message_id, sizeof res->message_id, m.message_id);
 	key_of(&m, raw, len, key, sizeof key);
-	int64_t id = 0;
 	int seen = store_begin_read(st) == 0 ? store_inbound_known(st, key) : -1;
 	store_rollback(st);
 	if (seen != 0)
 		result(res, seen < 0 ? IN_FAILED : IN_DUPLICATE, "%s", seen < 0 ? store_error(st) : "Message-Id seen before");
 	else if (m.robot)
 		result(res, IN_IGNORED, "sent by a robot (%s)", m.robot), remember(st, key, now);
-	else if (!(id = request_of(st, is, &m)))
-		result(res, IN_REFUSED, "no genuine reply token in its addresses (from %s)", m.from[0] ? m.from : "nobody");
-	else
-		judge_reply(st, set, &m, id, key, now, res);
+	else if (!judge_answer(st, set, &m, key, now, res)) /* not an answer to an invite: a reply? */
+		judge_token(st, set, is, &m, key, now, res);
 	mail_msg_free(&m);
 }

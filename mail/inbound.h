@@ -6,7 +6,11 @@
  * scheduled the interview is told in chat — in one transaction with the message's
  * Message-Id as idempotency key, so a message delivered twice is recorded once.
  * A reply without a readable rating and recommendation gets one polite email back
- * (one per request). Robots (auto-replies, bounces, lists), forged or unknown tokens,
+ * (one per request). An attendee's calendar answer to one of our invites (iTIP REPLY:
+ * accepted, tentative, declined; COUNTER: another time), matched by the invite's UID
+ * and sent by that attendee, is recorded; a decline or a proposed time is told to the
+ * recruiter in chat with the reschedule command ready.
+ * Robots (auto-replies, bounces, lists), forged or unknown tokens,
  * strangers and oversized messages change nothing and get no answer (no backscatter):
  * the outcome says why, for the log. Shared by the IMAP poller and "ingest-mail". */
 #ifndef INTERVIEWD_INBOUND_H

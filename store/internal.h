@@ -81,6 +81,9 @@ enum store_q {
 	Q_FREQ_NUDGE,
 	Q_IMAP_GET,
 	Q_IMAP_PUT,
+	Q_CHAIN_CURRENT,
+	Q_RSVP_PUT,
+	Q_RSVPS_OF,
 	Q_COUNT
 };
 

@@ -92,6 +92,17 @@ static int read_feedback(sqlite3_stmt *s, struct store_feedback *f)
 	return 0;
 }
 
+static void add_rsvp(const char *email, const char *partstat, const char *comment, int64_t at, void *arg)
+{
+	struct store_interview *iv = arg;
+	(void)comment, (void)at;
+	if (iv->nrsvp == STORE_PANEL_MAX + 1)
+		return;
+	struct store_rsvp *r = &iv->rsvp[iv->nrsvp++];
+	snprintf(r->email, sizeof r->email, "%s", email);
+	snprintf(r->partstat, sizeof r->partstat, "%s", partstat);
+}
+
 int store_interview_feedback(struct store *st, struct store_interview *iv)
 {
 	sqlite3_stmt *s = store_stmt(st, Q_FEEDBACK_OF);
@@ -109,7 +120,15 @@ int store_interview_feedback(struct store *st, struct store_interview *iv)
 		read_feedback(s, &iv->feedback[iv->nfeedback++]);
 	}
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : store_sqlfail(st, "read feedback");
+	if (rc != SQLITE_DONE)
+		return store_sqlfail(st, "read feedback");
+	return store_interview_rsvps(st, iv);
+}
+
+int store_interview_rsvps(struct store *st, struct store_interview *iv)
+{
+	iv->nrsvp = 0;
+	return store_rsvps(st, iv->id, add_rsvp, iv);
 }
 
 int store_interview_get(struct store *st, int64_t id, struct store_interview *iv, int with_feedback)

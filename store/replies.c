@@ -91,3 +91,40 @@ int store_meta(struct store *st, const char *key, char *buf, size_t len)
 	char *span[2] = {buf, buf + len};
 	return store_lookup(st, Q_META_GET, key, 0, read_value, span);
 }
+
+static void read_id(sqlite3_stmt *s, void *out) { *(int64_t *)out = sqlite3_column_int64(s, 0); }
+
+int store_chain_current(struct store *st, int64_t root, int64_t *id)
+{
+	return store_lookup(st, Q_CHAIN_CURRENT, NULL, root, read_id, id);
+}
+
+int store_rsvp_put(struct store *st, int64_t interview_id, const char *email, const char *partstat,
+                   const char *comment, int64_t at)
+{
+	sqlite3_stmt *s = store_stmt(st, Q_RSVP_PUT);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, interview_id);
+	sqlite3_bind_text(s, 2, email, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, partstat, -1, SQLITE_TRANSIENT);
+	store_bind_text(s, 4, comment);
+	sqlite3_bind_int64(s, 5, at);
+	return store_run(st, s, "record an answer to an invite");
+}
+
+int store_rsvps(struct store *st, int64_t interview_id,
+                void (*fn)(const char *email, const char *partstat, const char *comment, int64_t at, void *arg),
+                void *arg)
+{
+	sqlite3_stmt *s = store_stmt(st, Q_RSVPS_OF);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, interview_id);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn((const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1),
+		   (const char *)sqlite3_column_text(s, 2), sqlite3_column_int64(s, 3), arg);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : store_sqlfail(st, "read answers to invites");
+}

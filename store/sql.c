@@ -164,4 +164,8 @@ const char *const store_sql[Q_COUNT] = {
 	[Q_FREQ_NUDGE] = "UPDATE feedback_requests SET nudged_at = ?2 WHERE id = ?1 AND nudged_at IS NULL",
 	[Q_IMAP_GET] = "SELECT uidvalidity, last_uid FROM imap_state WHERE mailbox = ?1",
 	[Q_IMAP_PUT] = "INSERT OR REPLACE INTO imap_state (mailbox, uidvalidity, last_uid) VALUES (?1, ?2, ?3)",
+	[Q_CHAIN_CURRENT] = "SELECT id FROM interviews WHERE id = ?1 OR root_id = ?1 ORDER BY id DESC LIMIT 1",
+	[Q_RSVP_PUT] = "INSERT INTO rsvps (interview_id, email, partstat, comment, at) VALUES (?1, ?2, ?3, ?4, ?5) "
+	               "ON CONFLICT (interview_id, email) DO UPDATE SET partstat = ?3, comment = ?4, at = ?5",
+	[Q_RSVPS_OF] = "SELECT email, partstat, coalesce(comment, ''), at FROM rsvps WHERE interview_id = ?1 ORDER BY email",
 };

@@ -75,7 +75,14 @@ struct store_feedback {
 	char *notes;
 };
 
-/* An interview with its candidate, job and panel; feedback only where a query says so. */
+/* An attendee's answer to the invite (iTIP REPLY). */
+struct store_rsvp {
+	char email[STORE_EMAIL_MAX + 1];
+	char partstat[16]; /* accepted, tentative, declined, delegated, needs-action */
+};
+
+/* An interview with its candidate, job and panel; feedback (and the answers to its
+ * invite) only where a query says so. */
 struct store_interview {
 	int64_t id, candidate_id, job_id, created_by;
 	int64_t start, created_at, updated_at, started_at, completed_at;
@@ -97,6 +104,8 @@ struct store_interview {
 	struct store_panelist panel[STORE_PANEL_MAX];
 	int nfeedback;
 	struct store_feedback *feedback; /* malloc'd array */
+	int nrsvp;
+	struct store_rsvp rsvp[STORE_PANEL_MAX + 1];
 };
 
 /* Frees what an interview owns (feedback); the struct itself stays the caller's. */
@@ -170,7 +179,9 @@ void store_location_key(const char *loc, char *key, size_t len);
 int store_interview_insert(struct store *st, struct store_interview *iv);
 /* 1 found, 0 not, <0 error; loads panel, and feedback when WITH_FEEDBACK. */
 int store_interview_get(struct store *st, int64_t id, struct store_interview *iv, int with_feedback);
-/* Loads IV's feedback (for interviews from a list). */
+/* Loads IV's answers to its invite (store_interview_feedback does too). */
+int store_interview_rsvps(struct store *st, struct store_interview *iv);
+/* Loads IV's feedback and answers (for interviews from a list). */
 int store_interview_feedback(struct store *st, struct store_interview *iv);
 /* Writes status, cancel_reason, rescheduled_to, started_at, completed_at, updated_at,
  * sequence. */
@@ -255,6 +266,16 @@ int store_freq_nudge(struct store *st, int64_t id, int64_t now);
 /* The IMAP poller's place in MAILBOX: 1 known, 0 not. */
 int store_imap_get(struct store *st, const char *mailbox, int64_t *uidvalidity, int64_t *last_uid);
 int store_imap_put(struct store *st, const char *mailbox, int64_t uidvalidity, int64_t last_uid);
+/* Answers to invites (store/replies.c). _current: the newest interview of the
+ * reschedule chain that began with ROOT (1 found, 0 not). _rsvp_put keeps the newest
+ * answer of EMAIL; _rsvps calls FN for each answer about an interview. */
+int store_chain_current(struct store *st, int64_t root, int64_t *id);
+int store_rsvp_put(struct store *st, int64_t interview_id, const char *email, const char *partstat,
+                   const char *comment, int64_t at);
+int store_rsvps(struct store *st, int64_t interview_id,
+                void (*fn)(const char *email, const char *partstat, const char *comment, int64_t at, void *arg),
+                void *arg);
+
 /* A value of the meta table (instance, reply_secret): 1 found, 0 not. */
 int store_meta(struct store *st, const char *key, char *buf, size_t len);
 

@@ -11,6 +11,6 @@ sqlx @store/migrations/005_duties.sql
 sqlx PRAGMA user_version = 5; INSERT INTO people (handle, name, role, created_at) VALUES ('local', 'Local recruiter', 'recruiter', 0); INSERT INTO outbox (created_at, transport, kind, recipient, payload, next_try) VALUES (1, 'console', 'reminder', 'local', '{"text":"hello"}', 1); INSERT INTO outbox (created_at, transport, kind, recipient, payload, next_try, sent_at) VALUES (2, 'email', 'scheduled', 'jane@example.com', '{}', 2, 3)
 now 2030-01-01T00:00:00Z
 > stats
-sql SELECT user_version FROM pragma_user_version => 7
+sql SELECT user_version >= 7 FROM pragma_user_version => 1
 sql SELECT id, transport, kind, recipient, payload, sent_at IS NULL FROM outbox ORDER BY id => 1|chat|reminder|local|{"text":"hello"}|0;2|email|scheduled|jane@example.com|{}|0
 sql SELECT length(value) FROM meta WHERE key = 'reply_secret' => 64

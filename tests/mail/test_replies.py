@@ -98,7 +98,7 @@ import servers  # noqa: E402
 PASSWORD = "Sesame-4e9d1c-Imap"
 PASSWORD_ENV = "INTERVIEWD_TEST_IMAP_PASSWORD"
 WRONG_PASSWORD = "Wrong-Sesame-77k2q"
-BOXES = ["bot", "botloose", "botupd", "botdup", "botforge", "botrobot", "botnudge", "bothuge",
+BOXES = ["bot", "botrsvp", "botloose", "botupd", "botdup", "botforge", "botrobot", "botnudge", "bothuge",
          "botbroken", "botrestart", "botingest", "botpw"]
 USERS = BOXES + ["ivan", "iris", "rita", "jane", "mallory"]
 MAX_REPLY = 20000
@@ -1559,10 +1559,118 @@ def case_names(binary, srv):
 
 # ---- main ---------------------------------------------------------------------------------------------------------
 
+# ---- case: answers to invites (iTIP REPLY and COUNTER) -------------------------------------
+
+def itip(method, uid, attendee, name, partstat, organizer, prodid, comment=None, start="20310310T090000Z",
+         end="20310310T093000Z", sequence=0):
+    lines = ["BEGIN:VCALENDAR", "PRODID:%s" % prodid, "VERSION:2.0", "METHOD:%s" % method, "BEGIN:VEVENT",
+             "DTSTART:%s" % start, "DTEND:%s" % end, "DTSTAMP:20310309T100000Z",
+             "ORGANIZER;CN=Hiring:mailto:%s" % organizer, "UID:%s" % uid, "SEQUENCE:%d" % sequence,
+             "ATTENDEE;CN=%s;PARTSTAT=%s:mailto:%s" % (name, partstat, attendee)]
+    if comment:
+        lines.append("COMMENT:%s" % comment)
+    lines += ["END:VEVENT", "END:VCALENDAR", ""]
+    return "\r\n".join(lines)
+
+
+def answer(frm, to, subject, cal, method, shape):
+    """An RSVP mail: "inline" (Google: text + text/calendar alternative), "attached" (only
+    an invite.ics attachment, as some Apple and mobile clients send), "both" (Outlook:
+    the alternative and the attached copy)."""
+    msgid = new_id("calendar.example.net")
+    h = headers(frm, to, subject, msgid)
+    b = "==rsvp-%s==" % msgid.strip("<>").split("@")[0]
+    part_cal = ['Content-Type: text/calendar; charset="UTF-8"; method=%s' % method,
+                "Content-Transfer-Encoding: 7bit", "", cal]
+    part_att = ['Content-Type: application/ics; name="invite.ics"',
+                'Content-Disposition: attachment; filename="invite.ics"', "Content-Transfer-Encoding: 7bit", "", cal]
+    part_txt = ['Content-Type: text/plain; charset="UTF-8"', "", subject, ""]
+    if shape == "inline":
+        body = ["Content-Type: multipart/alternative; boundary=\"%s\"" % b, "", "--" + b] + part_txt + \
+               ["--" + b] + part_cal + ["--%s--" % b, ""]
+    elif shape == "attached":
+        body = ["Content-Type: multipart/mixed; boundary=\"%s\"" % b, "", "--" + b] + part_txt + \
+               ["--" + b, 'Content-Type: text/calendar; charset="UTF-8"; method=%s; name="invite.ics"' % method,
+                'Content-Disposition: attachment; filename="invite.ics"', "", cal, "--%s--" % b, ""]
+    else:
+        inner = b + "-alt"
+        body = ["Content-Type: multipart/mixed; boundary=\"%s\"" % b, "", "--" + b,
+                "Content-Type: multipart/alternative; boundary=\"%s\"" % inner, "", "--" + inner] + part_txt + \
+               ["--" + inner] + part_cal + ["--%s--" % inner, "--" + b] + part_att + ["--%s--" % b, ""]
+    return crlf("\n".join(h + body).encode("utf-8")), msgid
+
+
+def case_rsvp(binary, srv):
+    d = Daemon(binary, srv, "rsvp", "botrsvp")
+    d.start()
+    iv = d.schedule("Jane Doe <jane@example.com>", "2031-03-10 09:00", "ivan", minutes=30)
+    uid = "interview-%s.%s@example.com" % (iv, d.instance())
+    org = d.address
+    google, outlook = "-//Google Inc//Google Calendar 70.9054//EN", "Microsoft Exchange Server 2010"
+    apple = "-//Apple Inc.//macOS 14.0//EN"
+    steps = [
+        ("ivan accepts (Google: inline)", "ivan@example.com", "Ivan Interviewer", "ACCEPTED", "REPLY", google,
+         "inline", None, "recorded"),
+        ("jane is tentative (attachment only)", "jane@example.com", "Jane Doe", "TENTATIVE", "REPLY", apple,
+         "attached", None, "recorded"),
+        ("ivan declines (Outlook: inline and attached)", "ivan@example.com", "Ivan Interviewer", "DECLINED", "REPLY",
+         outlook, "both", "Sorry\\, I am on leave that day.", "recorded"),
+    ]
+    for label, who, name, ps, method, prodid, shape, comment, want in steps:
+        raw, mid = answer(addr(name, who), org, "%s: Interview" % ps.title(), itip(method, uid, who, name, ps, org,
+                                                                                   prodid, comment), method, shape)
+        send(srv, who, org, raw)
+        out = d.wait_outcomes(len(d.outcomes()) + 1)
+        check_outcome(d, out, mid, want, label)
+    T.eq("the answers kept: the newest of each attendee",
+         [("ivan@example.com", "declined", "Sorry, I am on leave that day."), ("jane@example.com", "tentative", "")],
+         [tuple(r) for r in d.sql("SELECT email, partstat, coalesce(comment, '') FROM rsvps WHERE interview_id = ? "
+                                  "ORDER BY email", (iv,))])
+    declined = wait_chats(d, 1, r"declined")
+    T.check("the decline reaches rita's chat with the reschedule ready",
+            len(declined) == 1 and ("declined #%s Jane Doe" % iv) in declined[0] and
+            ('reschedule #%s when:"..."' % iv) in declined[0] and "on leave" in declined[0],
+            "Ivan Interviewer declined #%s ... reschedule #%s when:\"...\"" % (iv, iv), declined)
+    r = d.cmd("show #%s" % iv)
+    T.eq("show lists each answer", [{"email": "ivan@example.com", "response": "declined"},
+                                    {"email": "jane@example.com", "response": "tentative"}],
+         ((r.get("data") or {}).get("interview") or {}).get("responses"))
+    raw, mid = answer(addr("Jane Doe", "jane@example.com"), org, "New time proposed: Interview",
+                      itip("COUNTER", uid, "jane@example.com", "Jane Doe", "NEEDS-ACTION", org, google,
+                           start="20310311T150000Z", end="20310311T153000Z"), "COUNTER", "inline")
+    send(srv, "jane@example.com", org, raw)
+    out = d.wait_outcomes(len(d.outcomes()) + 1)
+    check_outcome(d, out, mid, "recorded", "jane's COUNTER")
+    counter = wait_chats(d, 1, r"proposes another time")
+    T.check("the COUNTER becomes a ready reschedule command in rita's zone",
+            len(counter) == 1 and ('reschedule #%s when:"2031-03-11 15:00"' % iv) in counter[0],
+            'reschedule #%s when:"2031-03-11 15:00"' % iv, counter)
+    T.eq("nothing moved without rita", "scheduled", d.status(iv))
+    before = d.sql("SELECT email, partstat FROM rsvps ORDER BY email")
+    forged = [("mallory answers for ivan", "mallory@example.com", "ivan@example.com", uid),
+              ("a stranger answers as herself", "mallory@example.com", "mallory@example.com", uid),
+              ("ivan answers an invite of another database", "ivan@example.com", "ivan@example.com",
+               "interview-%s.0000deadbeef@example.com" % iv)]
+    for label, sender, attendee, u in forged:
+        raw, mid = answer(addr("Someone", sender), org, "Accepted: Interview",
+                          itip("REPLY", u, attendee, "Someone", "ACCEPTED", org, google), "REPLY", "inline")
+        send(srv, sender, org, raw)
+        out = d.wait_outcomes(len(d.outcomes()) + 1)
+        check_outcome(d, out, mid, "refused", label)
+    T.eq("the forged answers changed nothing", before, d.sql("SELECT email, partstat FROM rsvps ORDER BY email"))
+    T.eq("audit: the three answers and the proposal, by email",
+         [("rsvp", "ivan@example.com accepted by email"), ("rsvp", "jane@example.com tentative by email"),
+          ("rsvp", "ivan@example.com declined by email"), ("counter", "jane@example.com proposed another time by email")],
+         [(a, det) for a, det in d.sql("SELECT action, detail FROM audit WHERE interview_id = ? AND action IN "
+                                       "('rsvp', 'counter') ORDER BY id", (iv,))])
+    d.stop()
+    d.remove()
+
+
 CASES = [("happy", case_happy), ("loose", case_loose), ("update", case_update), ("dup", case_dup),
          ("forge", case_forge), ("robots", case_robots), ("nudge", case_nudge), ("huge", case_huge),
          ("broken", case_broken), ("restart", case_restart), ("ingest", case_ingest), ("names", case_names),
-         ("secrets", case_secrets)]
+         ("secrets", case_secrets), ("rsvp", case_rsvp)]
 
 
 def final_mail(srv):
