@@ -81,7 +81,7 @@ $(BENCHBIN): tests/bench/bench_core.c $(LIBOBJ)
 
 # Every unit test binary, then every end-to-end scenario through the real binary;
 # tests/run prints one closing line "N passed, N failed".
-# libFuzzer over the inbound mail path (tests/fuzz/): clang, ASan + UBSan, every object
+# libFuzzer over the inbound mail path and the calendar answers (tests/fuzz/): clang, ASan + UBSan, every object
 # instrumented for coverage, in its own build directory; tests/fuzz/run.sh runs it for
 # a bounded time in make check (skipped where clang has no libFuzzer).
 FUZZBUILD ?= build-fuzz
@@ -90,9 +90,9 @@ HAVE_LIBFUZZER := $(wildcard $(shell clang -print-resource-dir 2>/dev/null)/lib/
 fuzz:
 	@$(MAKE) --no-print-directory BUILD=$(FUZZBUILD) CC=clang \
 		CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined" \
-		LDFLAGS="-fsanitize=address,undefined" $(FUZZBUILD)/tests/fuzz_mail
+		LDFLAGS="-fsanitize=address,undefined" $(FUZZBUILD)/tests/fuzz_mail $(FUZZBUILD)/tests/fuzz_itip
 
-$(BUILD)/tests/fuzz_mail: tests/fuzz/fuzz_mail.c $(LIBOBJ)
+$(BUILD)/tests/fuzz_%: tests/fuzz/fuzz_%.c $(LIBOBJ)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ  $@"
 	@$(CC) $(ALLFLAGS) -fsanitize=fuzzer,address,undefined $(LDFLAGS) -o $@ $< $(LIBOBJ) $(LDLIBS)

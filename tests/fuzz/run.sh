@@ -1,9 +1,10 @@
 #!/bin/sh
-# Fuzzes the inbound mail path (tests/fuzz/fuzz_mail.c: mail_parse, reply_*, mail_token_*)
-# with libFuzzer for a while, starting from a copy of tests/fuzz/corpus/. Builds nothing:
-# `make fuzz` builds BUILD_DIR/tests/fuzz_mail (clang, ASan + UBSan).
-# usage: tests/fuzz/run.sh [BUILD_DIR [SECONDS]]   (defaults: build-fuzz 30)
-# Ends with one line "fuzz mail parsing: N passed, M failed": 1 passed when the time ran
+# Fuzzes one target with libFuzzer for a while: mail (tests/fuzz/fuzz_mail.c: mail_parse,
+# reply_*, mail_token_*; seeds tests/fuzz/corpus/) or itip (tests/fuzz/fuzz_itip.c:
+# itip_parse; seeds tests/fuzz/corpus_itip/), starting from a copy of its seeds. Builds
+# nothing: `make fuzz` builds BUILD_DIR/tests/fuzz_TARGET (clang, ASan + UBSan).
+# usage: tests/fuzz/run.sh [BUILD_DIR [SECONDS [TARGET]]]   (defaults: build-fuzz 30 mail)
+# Ends with one line "fuzz TARGET parsing: N passed, M failed": 1 passed when the time ran
 # out without a finding; 0 passed, 1 failed after a crash, leak, UB report, timeout or
 # out-of-memory, with the sanitizer's report and the input's path above it (the input
 # is kept in BUILD_DIR/fuzz-artifacts/). Without clang's libFuzzer (and no binary) it
@@ -12,12 +13,21 @@ set -u
 build=${1:-build-fuzz}
 seconds=${2:-30}
 here=$(dirname "$0")
-bin=$build/tests/fuzz_mail
-name="fuzz mail parsing"
+target=${3:-mail}
+bin=$build/tests/fuzz_$target
+name="fuzz $target parsing"
+seeds=$here/corpus_$target
+[ "$target" = mail ] && seeds=$here/corpus
 
 case $seconds in
 '' | *[!0-9]*)
-	echo "usage: $0 [BUILD_DIR [SECONDS]]" >&2
+	echo "usage: $0 [BUILD_DIR [SECONDS [TARGET]]]" >&2
+	exit 2
+	;;
+esac
+case $target in
+'' | *[!a-z0-9_]*)
+	echo "usage: $0 [BUILD_DIR [SECONDS [TARGET]]]" >&2
 	exit 2
 	;;
 esac
@@ -46,7 +56,7 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/corpus" "$build/fuzz-artifacts"
-cp "$here"/corpus/* "$work/corpus/"
+cp "$seeds"/* "$work/corpus/"
 log=$work/log
 
 # UBSan reports are fatal (the objects are built with recoverable checks); the
@@ -69,7 +79,7 @@ if [ $rc -eq 0 ] && [ -z "$crash" ]; then
 	done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1)
 	statv() { sed -n "s/^stat::$1:[[:space:]]*//p" "$log" | tail -n 1; }
 	field() { echo "$done_line" | sed -n "s/.* $1: \([^ ]*\).*/\1/p"; }
-	echo "# fuzz_mail: $(statv number_of_executed_units) runs in $seconds s," \
+	echo "# fuzz_$target: $(statv number_of_executed_units) runs in $seconds s," \
 		"$(statv average_exec_per_sec) exec/s, cov: $(field cov), ft: $(field ft)," \
 		"corpus: $(field corp), peak rss: $(statv peak_rss_mb) MB"
 	echo "$name: 1 passed, 0 failed"
@@ -77,7 +87,7 @@ if [ $rc -eq 0 ] && [ -z "$crash" ]; then
 fi
 
 # The report: from the first sanitizer or libFuzzer error on (the whole tail if none).
-start=$(grep -n -m 1 -E '^==[0-9]+==(ERROR|WARNING)|runtime error:|^==[0-9]+== ERROR: libFuzzer|ERROR: libFuzzer|^ALARM:|fuzz_mail: contract broken' "$log" | cut -d: -f1)
+start=$(grep -n -m 1 -E '^==[0-9]+==(ERROR|WARNING)|runtime error:|^==[0-9]+== ERROR: libFuzzer|ERROR: libFuzzer|^ALARM:|fuzz_[a-z0-9_]*: contract broken' "$log" | cut -d: -f1)
 if [ -n "$start" ]; then
 	tail -n "+$start" "$log"
 else
