@@ -55,7 +55,7 @@ $(BUILD)/mail/templates.c: $(TEMPLATES) Makefile
 $(BUILD)/%.o: $(BUILD)/%.c
 	@$(CC) $(ALLFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIBOBJ)
+$(BUILD)/tests/%: tests/unit/%.c $(LIBOBJ) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  TEST  $@"
 	@$(CC) $(ALLFLAGS) $(shell pkg-config --cflags $(TESTPKGS)) $(LDFLAGS) -o $@ $< $(LIBOBJ) \

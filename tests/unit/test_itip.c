@@ -40,52 +40,7 @@
 
 /* ---- small helpers ---- */
 
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 4096, n = 0, got;
-	char *s = malloc(cap);
-	while (s && (got = fread(s + n, 1, cap - n - 1, f)) > 0) {
-		n += got;
-		if (cap - n - 1 == 0) {
-			char *grown = realloc(s, cap * 2);
-			if (!grown) {
-				free(s);
-				s = NULL;
-				break;
-			}
-			s = grown;
-			cap *= 2;
-		}
-	}
-	fclose(f);
-	if (!s)
-		return NULL;
-	s[n] = 0;
-	*len = n;
-	return s;
-}
-
-static char *dup_n(const char *s, size_t n)
-{
-	char *d = malloc(n + 1);
-	assert_non_null(d);
-	memcpy(d, s, n);
-	d[n] = 0;
-	return d;
-}
-
-static void show(const char *label, const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-	if (!s) {
-		print_error("  %s (null)\n", label);
-		return;
-	}
-	print_error("  %s \"%.*s\"%s\n", label, (int)(n > SHOW_MAX ? SHOW_MAX : n), s, n > SHOW_MAX ? " [...]" : "");
-}
+#include "tests/unit/fixture.h"
 
 /* "2025-03-12T15:00:00Z" for T, "0" for 0. */
 static void iso(long long t, char *buf, size_t len)
