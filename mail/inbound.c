@@ -7,7 +7,9 @@
 #include "mail/itip.h"
 #include "mail/token.h"
 #include "lib/tzfmt.h"
+#include "commands/when.h"
 
+#include <ctype.h>
 #include <glib.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -55,19 +57,20 @@ static void remember(struct store *st, const char *key, time_t now)
 		store_rollback(st);
 }
 
-/* The feedback request a recipient address of M carries a genuine token for: its id,
- * or 0. */
-static int64_t request_of(struct store *st, const struct inbound_settings *is, const struct mail_msg *m)
+/* The genuine token in a recipient address of M: its kind ('f' a feedback request,
+ * 'c' a candidate's interview chain) with *ID, or 0. */
+static int token_in(struct store *st, const struct inbound_settings *is, const struct mail_msg *m, int64_t *id)
 {
 	char secret[256], token[MAIL_TOKEN_MAX];
-	int64_t id;
 	if (is->secret && *is->secret)
 		snprintf(secret, sizeof secret, "%s", is->secret);
 	else if (store_meta(st, "reply_secret", secret, sizeof secret) != 1)
 		return 0;
-	for (int i = 0; i < m->nrcpt; i++)
-		if (mail_token_of(is->reply_address, m->rcpt[i], token) && mail_token_check(secret, token, &id))
-			return id;
+	for (int i = 0; i < m->nrcpt; i++) {
+		int kind = mail_token_of(is->reply_address, m->rcpt[i], token) ? mail_token_read(secret, token, id) : 0;
+		if (kind)
+			return kind;
+	}
 	return 0;
 }
 
@@ -201,15 +204,127 @@ static void judge_reply(struct store *st, const struct cmd_settings *set, const 
 	reply_feedback_free(&fb);
 }
 
-/* A reply to a feedback request: linked by the token in its address. */
+/* "2031-03-11 15:00" in ZONE: a time the command language reads back. */
+static void when_text(const char *zone, time_t t, char *buf, size_t len)
+{
+	char iso[64];
+	tzfmt(zone, t, TZF_ISO, iso, sizeof iso);
+	snprintf(buf, len, "%.10s %.5s", iso, iso + 11);
+}
+
+/* Up to MAX moments named in TEXT ("Thursday 3pm", "march 14 10:00") after NOW, read
+ * in ZONE by the command language's own date reader: the longest run of up to four
+ * words, holding a digit, that reads as a time in the next 120 days. */
+static int times_in(const char *text, const char *zone, time_t now, time_t *out, int max)
+{
+	char words[64][32], window[140], err[256];
+	int n = 0, found = 0;
+	for (const char *p = text; *p && n < 64;) {
+		size_t len = 0;
+		while (*p && !(isalnum((unsigned char)*p) || *p == ':'))
+			p++;
+		while (*p && (isalnum((unsigned char)*p) || *p == ':') && len < 31)
+			words[n][len++] = (char)tolower((unsigned char)*p++);
+		while (*p && (isalnum((unsigned char)*p) || *p == ':'))
+			p++;
+		words[n][len] = 0;
+		n += len > 0;
+	}
+	for (int i = 0; i < n && found < max; i++)
+		for (int k = i + 4 > n ? n - i : 4; k >= 1; k--) {
+			window[0] = 0;
+			for (int j = i; j < i + k; j++)
+				snprintf(window + strlen(window), sizeof window - strlen(window), "%s%s", j > i ? " " : "", words[j]);
+			time_t t;
+			if (!strpbrk(window, "0123456789") || when_parse(window, zone, now, &t, err, sizeof err) < 0 ||
+			    t <= now || t > now + 120 * 86400 || (found && out[found - 1] == t))
+				continue;
+			out[found++] = t;
+			i += k - 1;
+			break;
+		}
+	return found;
+}
+
+/* The candidate's words, for the recruiter's chat: on one line, at most 600 bytes. */
+static void one_line(const char *text, char *out, size_t len)
+{
+	size_t n = 0;
+	for (const char *p = text; *p && n + 4 < len; p++)
+		out[n++] = (unsigned char)*p < ' ' ? ' ' : *p;
+	while (n > 0 && ((unsigned char)out[n - 1] & 0xc0) == 0x80 && n + 4 >= len)
+		n--;
+	out[n] = 0;
+}
+
+/* The recruiter's chat line about the candidate's message, with any times it names as
+ * ready reschedule commands. */
+static int tell_candidate(struct store *st, const struct cmd_settings *set, const struct store_interview *iv,
+                          const char *words, time_t now)
+{
+	struct store_person rec;
+	char text[2000], said[620], when[64];
+	time_t times[2];
+	if (!iv->created_by || store_person_by_id(st, iv->created_by, &rec) != 1)
+		return 0;
+	const char *zone = rec.tz[0] ? rec.tz : set->default_tz;
+	one_line(words, said, sizeof said);
+	int n = snprintf(text, sizeof text, "%s (candidate of #%lld) wrote by email: \"%s\"", iv->candidate_name,
+	                 (long long)iv->id, said[0] ? said : "(nothing but quoted text)");
+	int k = times_in(words, iv->candidate_tz[0] ? iv->candidate_tz : set->default_tz, now, times, 2);
+	for (int i = 0; i < k && n > 0 && (size_t)n < sizeof text; i++) {
+		when_text(zone, times[i], when, sizeof when);
+		n += snprintf(text + n, sizeof text - (size_t)n, "%s reschedule #%lld when:\"%s\"",
+		              i ? " or" : ". To move it:", (long long)iv->id, when);
+	}
+	return store_chat_add(st, rec.handle, "candidate wrote", iv->id, text, now);
+}
+
+/* A candidate's answer to one of their emails (a 'c' token): never a command; their
+ * words go to the recruiter, in the audit log too. */
+static void judge_candidate(struct store *st, const struct cmd_settings *set, const struct mail_msg *m, int64_t root,
+                            const char *key, time_t now, struct inbound_result *res)
+{
+	struct store_interview iv;
+	int64_t id;
+	if (store_chain_current(st, root, &id) != 1 || store_interview_get(st, id, &iv, 0) != 1) {
+		result(res, IN_REFUSED, "interview chain %lld is not known here", (long long)root);
+		return;
+	}
+	res->interview = iv.id;
+	if (!m->from[0] || strcasecmp(m->from, iv.candidate_email) != 0) {
+		result(res, IN_REFUSED, "sent by %s, but #%lld's candidate is %s", m->from[0] ? m->from : "nobody",
+		       (long long)iv.id, iv.candidate_email);
+	} else if (store_begin(st) < 0) {
+		result(res, IN_FAILED, "%s", store_error(st));
+	} else {
+		int seen = store_inbound_seen(st, key, "email", now);
+		if (seen == 0 && (store_audit(st, now, 0, "email", "candidate wrote", iv.id, m->new_text) < 0 ||
+		                  tell_candidate(st, set, &iv, m->new_text, now) < 0))
+			seen = -1;
+		if (seen != 0 || store_commit(st) < 0) {
+			store_rollback(st);
+			result(res, seen > 0 ? IN_DUPLICATE : IN_FAILED, "%s", seen > 0 ? "Message-Id seen before" : store_error(st));
+		} else {
+			result(res, IN_RECORDED, "the candidate's message went to the recruiter of #%lld", (long long)iv.id);
+		}
+	}
+	store_interview_clear(&iv);
+}
+
+/* A reply linked by the token in its address: to a feedback request, or from a
+ * candidate. */
 static void judge_token(struct store *st, const struct cmd_settings *set, const struct inbound_settings *is,
                         const struct mail_msg *m, const char *key, time_t now, struct inbound_result *res)
 {
-	int64_t id = request_of(st, is, m);
-	if (!id)
-		result(res, IN_REFUSED, "no genuine reply token in its addresses (from %s)", m->from[0] ? m->from : "nobody");
-	else
+	int64_t id = 0;
+	int kind = token_in(st, is, m, &id);
+	if (kind == 'f')
 		judge_reply(st, set, m, id, key, now, res);
+	else if (kind == 'c')
+		judge_candidate(st, set, m, id, key, now, res);
+	else
+		result(res, IN_REFUSED, "no genuine reply token in its addresses (from %s)", m->from[0] ? m->from : "nobody");
 }
 
 /* Who answered invite IV: the candidate (*ROLE "candidate") or a panel member (P),
@@ -231,13 +346,6 @@ static int attendee_of(struct store *st, const struct store_interview *iv, const
 	return 0;
 }
 
-/* "2031-03-11 15:00" in ZONE: a time the command language reads back. */
-static void when_text(const char *zone, time_t t, char *buf, size_t len)
-{
-	char iso[64];
-	tzfmt(zone, t, TZF_ISO, iso, sizeof iso);
-	snprintf(buf, len, "%.10s %.5s", iso, iso + 11);
-}
 
 /* The recruiter's chat line about an answer that asks for their action: a decline (with
  * a reschedule ready to fill in) or a proposed time (with the reschedule ready). */

@@ -461,8 +461,9 @@ static char *build(struct notices *n, const struct store_outbox_row *row, const 
 	return msg;
 }
 
-/* The Reply-To address of a feedback request: the reply address ([mail] reply_to,
- * else from) with the request's signed token, "bot+f42-...@domain". */
+/* The Reply-To address of a feedback request, or of any email to the candidate: the
+ * reply address ([mail] reply_to, else from) with the request's signed token,
+ * "bot+f42-...@domain", or the interview chain's, "bot+c12-...@domain". */
 static int signed_reply_to(const struct notices *n, struct store *st, struct event *e)
 {
 	char secret[256], token[MAIL_TOKEN_MAX], base[STORE_EMAIL_MAX + 1], addr[STORE_EMAIL_MAX + MAIL_TOKEN_MAX + 2];
@@ -471,7 +472,10 @@ static int signed_reply_to(const struct notices *n, struct store *st, struct eve
 	else if (store_meta(st, "reply_secret", secret, sizeof secret) != 1)
 		return -1;
 	notice_reply_address(n->reply_to[0] ? n->reply_to : n->from_addr, base, sizeof base);
-	mail_token_make(secret, e->request, token);
+	if (e->request)
+		mail_token_make(secret, e->request, token);
+	else
+		mail_token_make_candidate(secret, e->iv.root_id ? e->iv.root_id : e->iv.id, token);
 	if (mail_token_address(base, token, addr, sizeof addr) < 0)
 		return -1;
 	snprintf(e->reply_to, sizeof e->reply_to, "%s", addr);
@@ -494,7 +498,7 @@ char *notice_compose(struct notices *n, struct store *st, const struct store_out
 		         (long long)row->interview_id);
 	else if ((e.first = store_outbox_earlier(st, row, e.iv.root_id ? e.iv.root_id : e.iv.id)) < 0)
 		snprintf(err, errlen, "%s", store_error(st));
-	else if (e.request && signed_reply_to(n, st, &e) < 0)
+	else if ((e.request || e.candidate) && signed_reply_to(n, st, &e) < 0)
 		snprintf(err, errlen, "outbox row %lld: no reply address: %s", (long long)row->id, store_error(st));
 	else {
 		e.first = e.first == 0;

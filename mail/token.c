@@ -12,40 +12,57 @@
 
 #define MAC_HEX 20 /* 80 bits */
 
-static void mac_of(const char *secret, int64_t id, char mac[MAC_HEX + 1])
+static void mac_of(const char *secret, char kind, int64_t id, char mac[MAC_HEX + 1])
 {
 	char msg[64];
-	snprintf(msg, sizeof msg, "interviewd feedback %" PRId64, id);
+	snprintf(msg, sizeof msg, "interviewd %s %" PRId64, kind == 'c' ? "candidate" : "feedback", id);
 	gchar *hex = g_compute_hmac_for_string(G_CHECKSUM_SHA256, (const guchar *)secret, strlen(secret), msg, -1);
 	snprintf(mac, MAC_HEX + 1, "%s", hex ? hex : "");
 	g_free(hex);
 }
 
-void mail_token_make(const char *secret, int64_t id, char token[MAIL_TOKEN_MAX])
+static void make(const char *secret, char kind, int64_t id, char token[MAIL_TOKEN_MAX])
 {
 	char mac[MAC_HEX + 1];
-	mac_of(secret, id, mac);
-	snprintf(token, MAIL_TOKEN_MAX, "f%" PRId64 "-%s", id, mac);
+	mac_of(secret, kind, id, mac);
+	snprintf(token, MAIL_TOKEN_MAX, "%c%" PRId64 "-%s", kind, id, mac);
+}
+
+void mail_token_make(const char *secret, int64_t id, char token[MAIL_TOKEN_MAX]) { make(secret, 'f', id, token); }
+
+void mail_token_make_candidate(const char *secret, int64_t root, char token[MAIL_TOKEN_MAX])
+{
+	make(secret, 'c', root, token);
 }
 
 int mail_token_check(const char *secret, const char *token, int64_t *id)
 {
+	int64_t n;
+	if (mail_token_read(secret, token, &n) != 'f')
+		return 0;
+	*id = n;
+	return 1;
+}
+
+int mail_token_read(const char *secret, const char *token, int64_t *id)
+{
 	char *end;
-	if (tolower((unsigned char)token[0]) != 'f' || !isdigit((unsigned char)token[1]) || token[1] == '0')
+	char kind = (char)tolower((unsigned char)token[0]);
+	if ((kind != 'f' && kind != 'c') || !isdigit((unsigned char)token[1]) || token[1] == '0')
 		return 0; /* only the form mail_token_make writes: no leading zeros */
 	errno = 0;
 	long long n = strtoll(token + 1, &end, 10);
 	if (n <= 0 || errno == ERANGE || *end != '-' || strlen(end + 1) != MAC_HEX)
 		return 0;
 	char mac[MAC_HEX + 1];
-	mac_of(secret, n, mac);
+	mac_of(secret, kind, n, mac);
 	unsigned diff = 0;
 	for (int i = 0; i < MAC_HEX; i++)
 		diff |= (unsigned)(tolower((unsigned char)end[1 + i]) ^ mac[i]);
 	if (diff)
 		return 0;
 	*id = n;
-	return 1;
+	return kind;
 }
 
 int mail_token_address(const char *addr, const char *token, char *buf, size_t len)

@@ -3,8 +3,9 @@
  * 42 is the request (store: feedback_requests), <mac> the first 80 bits of
  * HMAC-SHA256(secret, "interviewd feedback 42") in hex. A reply is linked to its
  * request only when the mac verifies (compared in constant time), so neither the
- * subject nor a guessed number can point a reply elsewhere. Pure functions (GLib's
- * HMAC). */
+ * subject nor a guessed number can point a reply elsewhere. Emails to a candidate carry
+ * "bot+c<chain>-<mac>" the same way (the MAC covers the kind too). Pure functions
+ * (GLib's HMAC). */
 #ifndef INTERVIEWD_TOKEN_H
 #define INTERVIEWD_TOKEN_H
 
@@ -15,8 +16,14 @@
 
 /* The token of request ID, "f42-0123456789abcdef0123". */
 void mail_token_make(const char *secret, int64_t id, char token[MAIL_TOKEN_MAX]);
-/* 1 with *ID when TOKEN is genuine (case-insensitive); 0 otherwise. */
+/* 1 with *ID when TOKEN is a genuine feedback request's (case-insensitive); 0 otherwise. */
 int mail_token_check(const char *secret, const char *token, int64_t *id);
+/* The candidate's token of the reschedule chain ROOT, "c12-<mac>": on the Reply-To of
+ * every email to the candidate, so their answer reaches the recruiter. */
+void mail_token_make_candidate(const char *secret, int64_t root, char token[MAIL_TOKEN_MAX]);
+/* Any genuine token: its kind ('f' a feedback request, 'c' a candidate's chain) with
+ * *ID, or 0. */
+int mail_token_read(const char *secret, const char *token, int64_t *id);
 /* ADDR ("local@domain") with TOKEN: "local+TOKEN@domain". -1 if it does not fit or
  * ADDR is not an address. */
 int mail_token_address(const char *addr, const char *token, char *buf, size_t len);

@@ -98,7 +98,7 @@ import servers  # noqa: E402
 PASSWORD = "Sesame-4e9d1c-Imap"
 PASSWORD_ENV = "INTERVIEWD_TEST_IMAP_PASSWORD"
 WRONG_PASSWORD = "Wrong-Sesame-77k2q"
-BOXES = ["bot", "botrsvp", "botloose", "botupd", "botdup", "botforge", "botrobot", "botnudge", "bothuge",
+BOXES = ["bot", "botrsvp", "botcand", "botloose", "botupd", "botdup", "botforge", "botrobot", "botnudge", "bothuge",
          "botbroken", "botrestart", "botingest", "botpw"]
 USERS = BOXES + ["ivan", "iris", "rita", "jane", "mallory"]
 MAX_REPLY = 20000
@@ -1635,10 +1635,50 @@ def case_rsvp(binary, srv):
     d.remove()
 
 
+# ---- case: a candidate answers their invite ---------------------------------------------
+
+def case_candidate(binary, srv):
+    d = Daemon(binary, srv, "candidate", "botcand")
+    d.start()  # Monday 10 March 2031, 08:00 UTC
+    iv = d.schedule("Jane Doe <jane@example.com>", "2031-03-12 10:00", "ivan", minutes=30)
+    got = wait_mail(srv, "jane", d.instance(), "Your interview", 1)
+    invite = got[0] if got else None
+    T.check("the candidate's invite carries a signed Reply-To (bot+c<chain>-...)",
+            invite is not None and re.match(r"^botcand\+c%s-[0-9a-f]{20}@example\.com$" % iv, invite.reply_address or ""),
+            "botcand+c%s-<mac>@example.com" % iv, invite and invite.reply_to)
+    if not invite or not invite.reply_address:
+        d.stop()
+        return
+    words = "Hello! Something came up at work. Could we do Thursday 3pm instead? Friday 10:30 works too."
+    raw, mid = gmail_reply(invite, "Jane Doe", "jane@example.com", words)
+    send(srv, "jane@example.com", invite.reply_address, raw)
+    out = d.wait_outcomes(1)
+    check_outcome(d, out, mid, "recorded", "the candidate's reply")
+    told = wait_chats(d, 1, r"candidate of #%s" % iv)
+    T.check("rita reads the candidate's words, with the times offered as ready commands",
+            len(told) == 1 and "Could we do Thursday 3pm instead?" in told[0] and
+            ('reschedule #%s when:"2031-03-13 15:00"' % iv) in told[0] and
+            ('reschedule #%s when:"2031-03-14 10:30"' % iv) in told[0] and "wrote:" not in told[0],
+            'her words and reschedule #%s when:"2031-03-13 15:00" or ... "2031-03-14 10:30"' % iv, told)
+    T.eq("the audit log keeps it", [("candidate wrote", words)],
+         [(a, det) for a, det in d.sql("SELECT action, detail FROM audit WHERE interview_id = ? AND action = "
+                                       "'candidate wrote'", (iv,))])
+    T.eq("nothing moved: it is not a command", "scheduled", d.status(iv))
+    raw, mid = gmail_reply(invite, "Jane Doe", "mallory@example.com", "reschedule #%s when:\"2031-03-20 10:00\"" % iv)
+    send(srv, "mallory@example.com", invite.reply_address, raw)
+    out = d.wait_outcomes(2)
+    check_outcome(d, out, mid, "refused", "a stranger with the candidate's token")
+    T.eq("still one chat line about the candidate", 1, len(wait_chats(d, 1, r"candidate of #%s" % iv, timeout=1)))
+    T.eq("nothing moved", "scheduled", d.status(iv))
+    d.stop()
+    d.remove()
+
+
 CASES = [("happy", case_happy), ("loose", case_loose), ("update", case_update), ("dup", case_dup),
          ("forge", case_forge), ("robots", case_robots), ("nudge", case_nudge), ("huge", case_huge),
          ("broken", case_broken), ("restart", case_restart), ("ingest", case_ingest), ("names", case_names),
-         ("secrets", case_secrets), ("rsvp", case_rsvp)]
+         ("secrets", case_secrets), ("rsvp", case_rsvp),
+         ("candidate", case_candidate)]
 
 
 def final_mail(srv):

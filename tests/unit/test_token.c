@@ -48,6 +48,23 @@ static void test_forgeries(void **state)
 		assert_int_equal(mail_token_check("s3cret", bad[i], &id), 0);
 }
 
+static void test_kinds(void **state)
+{
+	(void)state;
+	char f[MAIL_TOKEN_MAX], c[MAIL_TOKEN_MAX];
+	int64_t id = 0;
+	mail_token_make("s3cret", 7, f);
+	mail_token_make_candidate("s3cret", 7, c);
+	assert_int_equal(c[0], 'c');
+	assert_string_not_equal(f + 1, c + 1); /* the kind is signed too */
+	assert_int_equal(mail_token_read("s3cret", f, &id), 'f');
+	assert_int_equal(mail_token_read("s3cret", c, &id), 'c');
+	assert_int_equal(id, 7);
+	assert_int_equal(mail_token_check("s3cret", c, &id), 0); /* a candidate's token is no feedback request */
+	c[0] = 'f';
+	assert_int_equal(mail_token_read("s3cret", c, &id), 0); /* nor the other way round */
+}
+
 static void test_addresses(void **state)
 {
 	(void)state;
@@ -70,6 +87,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_forgeries),
+		cmocka_unit_test(test_kinds),
 		cmocka_unit_test(test_addresses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
