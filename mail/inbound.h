@@ -6,11 +6,8 @@
  * scheduled the interview is told in chat — in one transaction with the message's
  * Message-Id as idempotency key, so a message delivered twice is recorded once.
  * A reply without a readable rating and recommendation gets one polite email back
- * (one per request). An attendee's calendar answer to one of our invites (iTIP REPLY:
- * accepted, tentative, declined; COUNTER: another time), matched by the invite's UID
- * and sent by that attendee, is recorded; a decline or a proposed time is told to the
- * recruiter in chat with the reschedule command ready.
- * Robots (auto-replies, bounces, lists), forged or unknown tokens,
+ * (one per request). Answers to invites and candidates' replies go to
+ * mail/answers.c. Robots (auto-replies, bounces, lists), forged or unknown tokens,
  * strangers and oversized messages change nothing and get no answer (no backscatter):
  * the outcome says why, for the log. Shared by the IMAP poller and "ingest-mail". */
 #ifndef INTERVIEWD_INBOUND_H
@@ -51,5 +48,11 @@ void inbound_process(struct store *st, const struct cmd_settings *set, const str
 
 /* "recorded", "nudged", ... */
 const char *inbound_outcome_name(enum inbound_outcome o);
+
+/* For the judges (inbound.c, answers.c): sets RES's outcome and reason; remembers a
+ * message's KEY on its own, so a second copy is a duplicate. */
+void inbound_result(struct inbound_result *r, enum inbound_outcome o, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void inbound_remember(struct store *st, const char *key, time_t now);
 
 #endif
