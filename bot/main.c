@@ -28,7 +28,7 @@ static const char usage_main[] =
 	"  console        type commands as a configured person and read the replies\n"
 	"  check-config   validate a config file and print the effective settings\n"
 	"  digest         print a team channel's digest now (--channel NAME)\n"
-	"  ingest-mail    read one email from standard input: a reply to a feedback request\n"
+	"  ingest-mail    read one email from standard input (feedback, RSVPs, candidates)\n"
 	"  version        print the version\n"
 	"  help           print this help\n"
 	"\n"
@@ -59,7 +59,8 @@ static const char usage_run[] =
 	"Socket Mode and serves /interview, buttons and forms, sends email and runs the\n"
 	"clock until SIGTERM or SIGINT; logs go to standard error. With no Slack configured\n"
 	"it runs the console front end on standard input (same options as \"console\"),\n"
-	"writing emails to the mail folder.\n";
+	"writing emails to the mail folder. Either way, with [imap] host set it also reads\n"
+	"the replies that arrive in that mailbox (feedback, answers to invites, candidates).\n";
 
 static const char usage_check[] =
 	"usage: interviewd check-config [FILE]\n"
@@ -80,7 +81,8 @@ static const char usage_ingest[] =
 	"\n"
 	"Reads one email (RFC 5322, as an MTA delivers it to a program) from standard input\n"
 	"and does what the IMAP poller would: a genuine reply to a feedback request records\n"
-	"the feedback; anything else changes nothing and is answered by nobody. Prints the\n"
+	"the feedback, a calendar answer to an invite is recorded, a candidate's reply goes\n"
+	"to the recruiter; anything else changes nothing and is answered by nobody. Prints the\n"
 	"outcome in one line. Exits 0 when the message was dealt with (recorded, ignored or\n"
 	"refused: the MTA must not bounce it), 75 (EX_TEMPFAIL) when the store failed and\n"
 	"the MTA should deliver it again later. Emails it queues are sent before it exits.\n";
