@@ -1,6 +1,7 @@
 /* slack_out.c: see slack_out.h. */
 #include "bot/slack_out.h"
 #include "bot/slack_api.h"
+#include "bot/slack_blocks.h"
 #include "bot/slack_socket.h"
 #include "lib/clock.h"
 
@@ -38,10 +39,16 @@ int slack_queue_text(struct store *st, const char *kind, const char *channel, in
 		cJSON_Delete(body);
 		return -1;
 	}
-	snprintf(quoted, n + 8, "```%s```", text); /* & < > in a digest are the store's own text: kept */
-	cJSON_AddStringToObject(body, "channel", channel);
-	cJSON_AddStringToObject(body, "text", quoted);
+	snprintf(quoted, n + 8, "```%s```", text);
+	char *safe = slack_escape(quoted); /* a digest names candidates: no mentions or links from them */
 	free(quoted);
+	if (!safe) {
+		cJSON_Delete(body);
+		return -1;
+	}
+	cJSON_AddStringToObject(body, "channel", channel);
+	cJSON_AddStringToObject(body, "text", safe);
+	free(safe);
 	return slack_queue(st, kind, "chat.postMessage", channel, NULL, iv, body, now);
 }
 
@@ -157,7 +164,9 @@ static int call_of(struct out *x, const struct store_outbox_row *row, char *meth
 			strcpy(method, "chat.postMessage");
 			*body = cJSON_CreateObject();
 			cJSON_AddStringToObject(*body, "channel", channel);
-			cJSON_AddStringToObject(*body, "text", text->valuestring);
+			char *safe = slack_escape(text->valuestring); /* names typed by people: no mentions */
+			cJSON_AddStringToObject(*body, "text", safe ? safe : "");
+			free(safe);
 		} else if (!cJSON_IsString(text)) {
 			snprintf(err, errlen, "a chat row without text");
 		}

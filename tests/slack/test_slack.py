@@ -1766,8 +1766,8 @@ def case_clock(binary):
         text = evs[0]["body"].get("text", "") if ok else ""
         T.check("the morning digest is posted to the team's channel", ok and "```" in text, "a digest in ```",
                 text[:300])
-        ack, _ = command(fake, 'schedule candidate:"Dee Gest &lt;<mailto:dee@example.com|dee@example.com>&gt;" '
-                               'when:"2031-03-10 10:30" with:ivan')
+        ack, _ = command(fake, 'schedule candidate:"Dee &lt;!channel&gt; Gest &lt;<mailto:dee@example.com|'
+                               'dee@example.com>&gt;" when:"2031-03-10 10:30" with:ivan')
         T.check("scheduled for 10:30", "Scheduled #" in alltext(reply_of(ack)), "Scheduled", reply_of(ack))
         s0 = fake.seq()
         with open(clock + ".tmp", "w") as f:
@@ -1777,6 +1777,9 @@ def case_clock(binary):
         ok = bool(evs)
         T.check("the reminder reaches ivan as a DM", ok and "#1" in json.dumps(evs[0]["body"]) if ok else False,
                 "a chat.postMessage to D0INT00001 about #1", evs[:1] if evs else d.stderr()[-400:])
+        dm = evs[0]["body"].get("text", "") if evs else ""
+        T.check("the DM escapes the candidate's name (no mention from it)",
+                "Dee &lt;!channel&gt; Gest" in dm and "<!channel>" not in dm, "Dee &lt;!channel&gt; Gest", dm)
         opens = [e for e in api_calls(fake, "conversations.open", s0) if e["body"].get("users") == IVAN]
         T.eq("the DM was opened once", 1, len(opens))
         T.eq("ivan (no slack_id in the config) was found by his email", [IVAN],
