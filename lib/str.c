@@ -122,3 +122,11 @@ int str_is_utf8(const char *s)
 	}
 	return 1;
 }
+
+void str_copy_clean(char *dst, size_t len, const char *src)
+{
+	size_t n = 0;
+	for (; src && *src && n + 1 < len; src++)
+		dst[n++] = (unsigned char)*src < 0x20 || *src == 0x7f ? ' ' : *src;
+	dst[n] = 0;
+}

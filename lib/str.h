@@ -29,6 +29,10 @@ int str_is_email(const char *s);
 /* 1 if S holds a byte below 0x20 or 0x7f (CR, LF, NUL-free control characters). */
 int str_has_control(const char *s);
 
+/* Copies SRC (NULL: "") into DST (size LEN, always terminated), control characters
+ * (CR, LF, TAB...) made spaces: text bound for a header or one line of a log. */
+void str_copy_clean(char *dst, size_t len, const char *src);
+
 /* 1 if S is valid UTF-8. */
 int str_is_utf8(const char *s);
 

@@ -207,7 +207,7 @@ int answers_invite(struct store *st, const struct cmd_settings *set, const struc
 	long long root;
 	int64_t id;
 	const char *role;
-	if (!m->calendar || itip_parse(m->calendar, &it, err, sizeof err) < 0 || it.method == ITIP_NONE)
+	if (!m->calendar || itip_parse(m->calendar, &it, err, sizeof err) < 0)
 		return 0;
 	if (sscanf(it.uid, "interview-%lld.%63[^@]@", &root, inst) != 2 || store_instance(st, mine, sizeof mine) < 0 ||
 	    strcmp(inst, mine) != 0 || store_chain_current(st, root, &id) != 1 || store_interview_get(st, id, &iv, 0) != 1) {

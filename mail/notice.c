@@ -236,15 +236,6 @@ static void fill_vars(const struct notices *n, const struct event *e, struct tex
 		v[i] = (struct tpl_var){var_names[i], values[i]};
 }
 
-/* Control characters (CR, LF, TAB...) in text bound for a header become spaces. */
-static void header_safe(const char *in, char *out, size_t len)
-{
-	size_t n = 0;
-	for (; *in && n + 1 < len; in++)
-		out[n++] = (unsigned char)*in < 0x20 || *in == 0x7f ? ' ' : *in;
-	out[n] = 0;
-}
-
 /* The calendar object: the candidate sees themself as the attendee; the panel sees the
  * whole panel and the candidate; a removed panelist gets a CANCEL naming only them. */
 static char *invite(const struct notices *n, const struct event *e, const char *uid, time_t now,
@@ -369,12 +360,12 @@ static void headers(const struct notices *n, GMimeMessage *m, const struct store
 {
 	char self[600], thread[600], name[STORE_NAME_MAX + 1], subj[2048], ref[620];
 	GMimeObject *obj = GMIME_OBJECT(m);
-	header_safe(n->from_name, name, sizeof name);
+	str_copy_clean(name, sizeof name, n->from_name);
 	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_FROM, name, n->from_addr);
-	header_safe(e->name, name, sizeof name);
+	str_copy_clean(name, sizeof name, e->name);
 	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_TO, name, row->recipient);
 	if (e->reply_to[0]) { /* a signed address: GMime quotes the name as it must */
-		header_safe(n->from_name[0] ? n->from_name : "interviewd", name, sizeof name);
+		str_copy_clean(name, sizeof name, n->from_name[0] ? n->from_name : "interviewd");
 		g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_REPLY_TO, name, e->reply_to);
 	} else if (n->reply_to[0]) {
 		InternetAddressList *list = internet_address_list_parse(NULL, n->reply_to);
@@ -383,7 +374,7 @@ static void headers(const struct notices *n, GMimeMessage *m, const struct store
 			g_object_unref(list);
 		}
 	}
-	header_safe(subject, subj, sizeof subj);
+	str_copy_clean(subj, sizeof subj, subject);
 	g_mime_message_set_subject(m, subj, "utf-8");
 	GDateTime *date = g_date_time_new_from_unix_utc(now);
 	g_mime_message_set_date(m, date);

@@ -16,15 +16,6 @@ static void lower(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
-/* Control characters of a header value become spaces. */
-static void copy_clean(char *dst, size_t len, const char *src)
-{
-	size_t n = 0;
-	for (; src && *src && n + 1 < len; src++)
-		dst[n++] = (unsigned char)*src < 0x20 || *src == 0x7f ? ' ' : *src;
-	dst[n] = 0;
-}
-
 static void add_rcpts(struct mail_msg *m, InternetAddressList *list)
 {
 	int n = list ? internet_address_list_length(list) : 0;
@@ -59,7 +50,7 @@ static void read_from(struct mail_msg *m, GMimeMessage *msg)
 	const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
 	if (addr && str_is_email(addr) && str_copy(m->from, sizeof m->from, addr) == 0)
 		lower(m->from);
-	copy_clean(m->from_name, sizeof m->from_name, internet_address_get_name(a));
+	str_copy_clean(m->from_name, sizeof m->from_name, internet_address_get_name(a));
 }
 
 /* Why a robot sent MSG (RFC 3834 and the common practice), or NULL. */
@@ -157,9 +148,9 @@ int mail_parse(const char *raw, size_t len, struct mail_msg *m, char *err, size_
 			g_object_unref(msg);
 		return -1;
 	}
-	copy_clean(m->message_id, sizeof m->message_id, g_mime_message_get_message_id(msg));
-	copy_clean(m->subject, sizeof m->subject, g_mime_message_get_subject(msg));
-	copy_clean(m->auth_results, sizeof m->auth_results,
+	str_copy_clean(m->message_id, sizeof m->message_id, g_mime_message_get_message_id(msg));
+	str_copy_clean(m->subject, sizeof m->subject, g_mime_message_get_subject(msg));
+	str_copy_clean(m->auth_results, sizeof m->auth_results,
 	           g_mime_object_get_header(GMIME_OBJECT(msg), "Authentication-Results"));
 	read_from(m, msg);
 	add_rcpts(m, g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_TO));

@@ -113,47 +113,13 @@ SUBJECTS = {
 
 # ---- results ----------------------------------------------------------------
 
-def _show(v, limit=300):
-    """V on one line: a string as it is unless it holds control characters (then as
-    Python writes it, so a real CR/LF and a typed backslash-r stay apart)."""
-    s = v if isinstance(v, str) and v.isprintable() else repr(v)
-    return s if len(s) <= limit else s[:limit] + "...(%d more)" % (len(s) - limit)
-
-
-class Tally:
-    def __init__(self):
-        self.passed = self.failed = 0
-        self.case = "-"
-
-    def check(self, what, ok, expected="", actual=""):
-        if ok:
-            self.passed += 1
-            return True
-        self.failed += 1
-        print("FAIL %s: %s: expected %s, actual %s" % (self.case, what, _show(expected),
-                                                       _show(actual)), flush=True)
-        return False
-
-    def eq(self, what, expected, actual):
-        return self.check(what, expected == actual, expected, actual)
-
-
-T = Tally()
-
-
-def note(text):
-    """Progress and remarks for the reader of the run (stderr, not counted)."""
-    print("# %s: %s" % (T.case, text), file=sys.stderr, flush=True)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from tally import T, note  # noqa: E402
+from tally import wait_until as _wait_until  # noqa: E402
 
 
 def wait_until(cond, timeout, interval=0.2):
-    """Polls cond() until it is true or timeout seconds pass; returns its last value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        v = cond()
-        if v or time.monotonic() >= deadline:
-            return v
-        time.sleep(interval)
+    return _wait_until(cond, timeout, interval)
 
 
 # ---- times ------------------------------------------------------------------
