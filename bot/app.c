@@ -59,6 +59,10 @@ void app_inbound_settings(const struct cfg *cfg, struct inbound_settings *in, ch
 	in->reply_address = addr;
 	in->secret = cfg->mail_token_secret;
 	in->max_bytes = (size_t)cfg->mail_max_reply_size;
+	in->commands = strcmp(cfg->mail_commands, "tag") == 0             ? IN_COMMANDS_TAG
+	               : strcmp(cfg->mail_commands, "authenticated") == 0 ? IN_COMMANDS_AUTHENTICATED
+	                                                                  : IN_COMMANDS_OFF;
+	in->authserv_id = cfg->mail_authserv_id;
 }
 
 void app_clock_settings(const struct cfg *cfg, struct cmd_settings *set)

@@ -21,6 +21,7 @@ enum kind {
 	K_WORDS, /* an array of strings into struct cfg_words */
 	K_URL,   /* http:// or https://, ending in '/' */
 	K_FOLDER,/* an IMAP folder: no quotes, backslashes or control characters */
+	K_MAILCMD, /* off, authenticated or tag */
 };
 
 struct key {
@@ -55,6 +56,8 @@ static const struct key keys_mail[] = {
 	INT("give_up_after", mail_give_up_after, 60, 30 * 86400),
 	SECRET("token_secret", mail_token_secret),
 	INT("max_reply_size", mail_max_reply_size, 1024, 100 << 20),
+	KEY("commands", mail_commands, K_MAILCMD),
+	KEY("authserv_id", mail_authserv_id, K_STRING),
 	{0}};
 static const struct key keys_imap[] = {
 	KEY("host", imap_host, K_STRING),
@@ -141,6 +144,7 @@ void cfg_defaults(struct cfg *cfg)
 	str_copy(cfg->smtp_tls, sizeof cfg->smtp_tls, "starttls");
 	cfg->smtp_timeout = 30;
 	cfg->mail_max_reply_size = 10 << 20;
+	str_copy(cfg->mail_commands, sizeof cfg->mail_commands, "off");
 	str_copy(cfg->imap_tls, sizeof cfg->imap_tls, "implicit");
 	str_copy(cfg->imap_folder, sizeof cfg->imap_folder, "INBOX");
 	str_copy(cfg->imap_processed, sizeof cfg->imap_processed, "Processed");
@@ -248,6 +252,10 @@ static const char *check_string(enum kind kind, const char *v)
 		               !str_has_control(v) && !strchr(v, ' ')
 		           ? NULL
 		           : "is not a base URL (http:// or https://, ending in '/')";
+	case K_MAILCMD:
+		return strcmp(v, "off") == 0 || strcmp(v, "authenticated") == 0 || strcmp(v, "tag") == 0
+		           ? NULL
+		           : "is not a way to accept commands by email (off, authenticated or tag)";
 	case K_TLS:
 		return strcmp(v, "starttls") == 0 || strcmp(v, "optional") == 0 || strcmp(v, "implicit") == 0 ||
 		               strcmp(v, "off") == 0
@@ -631,6 +639,9 @@ static int check_names(const struct cfg *cfg, const char *file, char *err, size_
 			return fail(err, errlen, file, cfg->digests[i].line, cfg->digests[i].col,
 			            "[digest.%s] slack_channel needs the Slack front end: set [slack] app_token and bot_token",
 			            cfg->digests[i].name);
+	if (strcmp(cfg->mail_commands, "authenticated") == 0 && !cfg->mail_authserv_id[0])
+		return fail(err, errlen, file, 1, 1, "[mail] commands = \"authenticated\" needs authserv_id: the name your "
+		                                     "receiving server writes at the start of its Authentication-Results");
 	if (!cfg->console_as[0])
 		return 0;
 	for (int i = 0; i < cfg->npeople; i++)

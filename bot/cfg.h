@@ -71,6 +71,8 @@ struct cfg {
 	long long mail_retry_after, mail_retry_max, mail_give_up_after; /* seconds */
 	char mail_token_secret[256];    /* [mail] token_secret: signs reply addresses */
 	long long mail_max_reply_size;  /* [mail] max_reply_size: bytes; larger replies are refused */
+	char mail_commands[16];         /* [mail] commands: off, authenticated or tag */
+	char mail_authserv_id[256];     /* [mail] authserv_id: the receiving server's name in Authentication-Results */
 	char imap_host[256];            /* [imap] host: empty = no poller */
 	long long imap_port;
 	char imap_tls[16];              /* implicit, starttls, optional, off */

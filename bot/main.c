@@ -8,6 +8,7 @@
 #include "bot/timer.h"
 #include "lib/clock.h"
 #include "lib/tz.h"
+#include "mail/bymail.h"
 
 #include <gmime/gmime.h>
 #include <signal.h>
@@ -29,6 +30,7 @@ static const char usage_main[] =
 	"  check-config   validate a config file and print the effective settings\n"
 	"  digest         print a team channel's digest now (--channel NAME)\n"
 	"  ingest-mail    read one email from standard input (feedback, RSVPs, candidates)\n"
+	"  mail-address   print the addresses people send commands by email to\n"
 	"  version        print the version\n"
 	"  help           print this help\n"
 	"\n"
@@ -85,7 +87,17 @@ static const char usage_ingest[] =
 	"to the recruiter; anything else changes nothing and is answered by nobody. Prints the\n"
 	"outcome in one line. Exits 0 when the message was dealt with (recorded, ignored or\n"
 	"refused: the MTA must not bounce it), 75 (EX_TEMPFAIL) when the store failed and\n"
-	"the MTA should deliver it again later. Emails it queues are sent before it exits.\n";
+	"the MTA should deliver it again later. Emails it queues are sent before it exits.\n"
+	"With [mail] commands on, a recruiter's or interviewer's message runs as commands\n"
+	"and its answer is queued (and sent) the same way.\n";
+
+static const char usage_address[] =
+	"usage: interviewd [-c FILE] mail-address [HANDLE...]\n"
+	"\n"
+	"Prints, for each person named (default: every configured person), the address\n"
+	"they send commands by email to when [mail] commands = \"tag\": the reply address\n"
+	"with their own signed tag, \"handle<TAB>address\" per line. Keep them as secret as\n"
+	"a password; a new [mail] token_secret changes every one of them.\n";
 
 static int wants_help(int argc, char **argv)
 {
@@ -275,6 +287,46 @@ static int cmd_ingest(const char *config, int argc, char **argv)
 	return res.outcome == IN_FAILED ? 75 : 0;
 }
 
+static int print_address(struct app *app, const char *handle)
+{
+	struct store_person p;
+	char addr[STORE_EMAIL_MAX + 64];
+	int found = store_person_by_handle(app->st, handle, &p);
+	if (found <= 0 || p.role == ROLE_NONE) {
+		fprintf(stderr, "interviewd: %s: %s\n", handle,
+		        found < 0 ? store_error(app->st) : "no recruiter or interviewer has this handle");
+		return -1;
+	}
+	if (bymail_tag_address(app->st, &app->in, p.id, addr, sizeof addr) < 0) {
+		fprintf(stderr, "interviewd: %s: the reply address %s cannot take a tag\n", handle, app->in.reply_address);
+		return -1;
+	}
+	printf("%s\t%s\n", p.handle, addr);
+	return 0;
+}
+
+static int cmd_address(const char *config, int argc, char **argv)
+{
+	struct app app;
+	char err[1024];
+	int rc = 0;
+	if (wants_help(argc, argv))
+		return fputs(usage_address, stdout), 0;
+	if (app_open(&app, config, err, sizeof err) < 0) {
+		fprintf(stderr, "interviewd: %s\n", err);
+		return 1;
+	}
+	if (app.in.commands != IN_COMMANDS_TAG)
+		fprintf(stderr, "interviewd: note: [mail] commands is \"%s\", so these addresses are not needed yet\n",
+		        app.cfg.mail_commands);
+	for (int i = 0; i < argc; i++)
+		rc |= print_address(&app, argv[i]);
+	for (int i = 0; !argc && i < app.cfg.npeople; i++)
+		rc |= print_address(&app, app.cfg.people[i].handle);
+	app_close(&app);
+	return rc ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *config = NULL;
@@ -306,6 +358,8 @@ int main(int argc, char **argv)
 		return cmd_digest(config, argc - i, argv + i);
 	if (strcmp(cmd, "ingest-mail") == 0)
 		return cmd_ingest(config, argc - i, argv + i);
+	if (strcmp(cmd, "mail-address") == 0)
+		return cmd_address(config, argc - i, argv + i);
 	if (strcmp(cmd, "version") == 0)
 		return printf("interviewd %s (schema %d)\n", VERSION, store_schema_version()), 0;
 	if (strcmp(cmd, "help") == 0)

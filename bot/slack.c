@@ -149,37 +149,6 @@ static void link_mentions(struct slack *sl, const char *text, time_t now)
 
 /* ---- posts ---- */
 
-/* The card of interview IV as a message {"channel", "text", "blocks"} (panel by
- * Slack mention where known, times shown in each reader's zone). */
-static cJSON *card_message(struct slack *sl, const struct store_interview *iv, const char *channel)
-{
-	char ids[STORE_PANEL_MAX][STORE_SLACK_ID_MAX + 1];
-	const char *panel[STORE_PANEL_MAX];
-	for (int i = 0; i < iv->npanel; i++) {
-		struct store_person p;
-		ids[i][0] = 0;
-		if (store_person_by_handle(sl->app->st, iv->panel[i].handle, &p) == 1)
-			str_copy(ids[i], sizeof ids[i], p.slack_id);
-		panel[i] = ids[i];
-	}
-	struct store_interview with = *iv; /* the card shows the answers to the invite too */
-	with.feedback = NULL, with.nfeedback = 0;
-	if (!iv->nrsvp)
-		store_interview_rsvps(sl->app->st, &with);
-	iv = &with;
-	cJSON *msg = cJSON_CreateObject(), *blocks = cJSON_CreateArray();
-	char text[600];
-	snprintf(text, sizeof text, "Interview #%lld: %.200s (%s)", (long long)iv->id, iv->candidate_name,
-	         store_status_name(iv->status));
-	char *safe = slack_escape(text);
-	cJSON_AddStringToObject(msg, "channel", channel);
-	cJSON_AddStringToObject(msg, "text", safe ? safe : "Interview");
-	free(safe);
-	slack_card_blocks(blocks, iv, sl->app->cfg.timezone, panel);
-	cJSON_AddItemToObject(msg, "blocks", blocks);
-	return msg;
-}
-
 /* Which interview a reply is about: the new one of a reschedule, else the first. */
 static const struct store_interview *subject(const struct cmd_reply *r)
 {
@@ -195,7 +164,7 @@ static int on_change(struct store *st, const struct cmd_reply *r, void *arg)
 	if (!iv)
 		return 0;
 	if (x->ts && x->ts[0]) {
-		cJSON *msg = card_message(x->sl, iv, x->channel);
+		cJSON *msg = slack_card_message(x->sl->app->st, x->sl->app->cfg.timezone, iv, x->channel);
 		cJSON_AddStringToObject(msg, "ts", x->ts);
 		return slack_queue(st, "card", "chat.update", x->channel, NULL, iv->id, msg, x->now);
 	}
@@ -205,7 +174,7 @@ static int on_change(struct store *st, const struct cmd_reply *r, void *arg)
 		return 0;
 	const char *ch = cfg_slack_channel(&x->sl->app->cfg, iv->job_title);
 	ch = *ch ? ch : x->channel;
-	return slack_queue(st, "card", "chat.postMessage", ch, NULL, iv->id, card_message(x->sl, iv, ch), x->now);
+	return slack_queue(st, "card", "chat.postMessage", ch, NULL, iv->id, slack_card_message(x->sl->app->st, x->sl->app->cfg.timezone, iv, ch), x->now);
 }
 
 /* Runs TEXT as the Slack user of X; fills R. */
@@ -339,7 +308,7 @@ static int button_target(struct ctx *x, const char *value, const char *response_
 	         store_status_name(iv->status));
 	reply_to_typist(x, "", text_message(msg), response_url);
 	if (*x->ts) {
-		cJSON *card = card_message(sl, iv, x->channel);
+		cJSON *card = slack_card_message(sl->app->st, sl->app->cfg.timezone, iv, x->channel);
 		cJSON_AddStringToObject(card, "ts", x->ts);
 		slack_queue(sl->app->st, "card", "chat.update", x->channel, NULL, id, card, x->now);
 		slack_out_wake(&sl->out);

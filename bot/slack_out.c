@@ -4,6 +4,7 @@
 #include "bot/slack_blocks.h"
 #include "bot/slack_socket.h"
 #include "lib/clock.h"
+#include "lib/str.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,37 @@ int slack_queue_text(struct store *st, const char *kind, const char *channel, in
 	cJSON_AddStringToObject(body, "text", safe);
 	free(safe);
 	return slack_queue(st, kind, "chat.postMessage", channel, NULL, iv, body, now);
+}
+
+/* The card of interview IV as a message {"channel", "text", "blocks"} (panel by
+ * Slack mention where known, times shown in each reader's zone). */
+cJSON *slack_card_message(struct store *st, const char *tz, const struct store_interview *iv, const char *channel)
+{
+	char ids[STORE_PANEL_MAX][STORE_SLACK_ID_MAX + 1];
+	const char *panel[STORE_PANEL_MAX];
+	for (int i = 0; i < iv->npanel; i++) {
+		struct store_person p;
+		ids[i][0] = 0;
+		if (store_person_by_handle(st, iv->panel[i].handle, &p) == 1)
+			str_copy(ids[i], sizeof ids[i], p.slack_id);
+		panel[i] = ids[i];
+	}
+	struct store_interview with = *iv; /* the card shows the answers to the invite too */
+	with.feedback = NULL, with.nfeedback = 0;
+	if (!iv->nrsvp)
+		store_interview_rsvps(st, &with);
+	iv = &with;
+	cJSON *msg = cJSON_CreateObject(), *blocks = cJSON_CreateArray();
+	char text[600];
+	snprintf(text, sizeof text, "Interview #%lld: %.200s (%s)", (long long)iv->id, iv->candidate_name,
+	         store_status_name(iv->status));
+	char *safe = slack_escape(text);
+	cJSON_AddStringToObject(msg, "channel", channel);
+	cJSON_AddStringToObject(msg, "text", safe ? safe : "Interview");
+	free(safe);
+	slack_card_blocks(blocks, iv, tz, panel);
+	cJSON_AddItemToObject(msg, "blocks", blocks);
+	return msg;
 }
 
 /* The thread's state: its store, its Web API client, the pacing of channels and
@@ -223,6 +255,39 @@ static void outcome(struct out *x, const struct store_outbox_row *row, const cha
 	store_outbox_retry(x->st, row->id, now + wait, err);
 }
 
+/* Redraws every card of ROW's interview in place (a "refresh" row). */
+static void refresh(struct out *x, const struct store_outbox_row *row, time_t now)
+{
+	struct store_slack_card cards[8];
+	struct store_interview iv;
+	char err[512] = "";
+	int rc = SLACK_OK, n = store_slack_cards(x->st, row->interview_id, cards, 8);
+	if (n < 0 || store_interview_get(x->st, row->interview_id, &iv, 0) <= 0) {
+		snprintf(err, sizeof err, "interview #%lld cannot be read: %s", (long long)row->interview_id,
+		         store_error(x->st));
+		outcome(x, row, "chat.update", SLACK_RETRY, err, now);
+		return;
+	}
+	for (int i = 0; rc == SLACK_OK && i < n; i++) {
+		cJSON *msg = slack_card_message(x->st, x->o->cfg->timezone, &iv, cards[i].channel);
+		cJSON_AddStringToObject(msg, "ts", cards[i].ts);
+		rc = slack_api_call(&x->api, "chat.update", msg, NULL, err, sizeof err);
+		cJSON_Delete(msg);
+	}
+	store_interview_clear(&iv);
+	outcome(x, row, "chat.update", rc, err, now);
+}
+
+/* A card Slack took: where it is, so that later news can update it. */
+static void remember_card(struct out *x, const struct store_outbox_row *row, const cJSON *resp, time_t now)
+{
+	const cJSON *ch = cJSON_GetObjectItem(resp, "channel"), *ts = cJSON_GetObjectItem(resp, "ts");
+	if (row->interview_id && cJSON_IsString(ch) && cJSON_IsString(ts) &&
+	    strlen(ch->valuestring) <= STORE_SLACK_ID_MAX && strlen(ts->valuestring) < 32 &&
+	    store_slack_card_put(x->st, row->interview_id, ch->valuestring, ts->valuestring, now) < 0)
+		olog("warn", row, "chat.postMessage", store_error(x->st));
+}
+
 /* Sends ROW unless its channel or method must wait; 1 when it was deferred, 2 when
  * it must wait and the thread is stopping (it stays due for the next start). */
 static int deliver(struct out *x, const struct store_outbox_row *row, time_t now)
@@ -232,6 +297,11 @@ static int deliver(struct out *x, const struct store_outbox_row *row, time_t now
 	int permanent;
 	if (call_of(x, row, method, channel, url, &body, err, sizeof err, &permanent) < 0) {
 		outcome(x, row, method[0] ? method : "-", permanent ? SLACK_REFUSED : SLACK_RETRY, err, now);
+		return 0;
+	}
+	if (strcmp(method, "refresh") == 0) {
+		cJSON_Delete(body);
+		refresh(x, row, now);
 		return 0;
 	}
 	int64_t ms = slack_now_ms();
@@ -248,12 +318,21 @@ static int deliver(struct out *x, const struct store_outbox_row *row, time_t now
 	}
 	if (ch && ch->free_at > ms) /* about one post a second per channel */
 		usleep((useconds_t)(ch->free_at - ms) * 1000);
+	cJSON *resp = NULL;
+	int card = ch && strcmp(row->kind, "card") == 0;
 	int rc = strcmp(method, "response_url") == 0 ? slack_api_respond(&x->api, url, body, err, sizeof err)
-	                                             : slack_api_call(&x->api, method, body, NULL, err, sizeof err);
+	                                             : slack_api_call(&x->api, method, body, card ? &resp : NULL, err,
+	                                                              sizeof err);
 	cJSON_Delete(body);
 	if (ch)
 		ch->free_at = slack_now_ms() + x->o->cfg->slack_post_interval_ms;
+	int tx = rc == SLACK_OK && card && store_begin(x->st) == 0; /* the card and "sent" together */
+	if (rc == SLACK_OK && card)
+		remember_card(x, row, resp, now);
+	cJSON_Delete(resp);
 	outcome(x, row, method, rc, err, now);
+	if (tx && store_commit(x->st) < 0)
+		olog("warn", row, method, store_error(x->st));
 	return 0;
 }
 

@@ -7,7 +7,10 @@
  * Posts are paced per channel ([slack] post_interval_ms); 429 waits Retry-After; 5xx,
  * network errors and refused tokens back off and retry; errors Slack will repeat
  * (channel_not_found, invalid_blocks, ...) fail the row and are logged with the
- * method and Slack's error. A row is marked sent right after Slack accepted it. */
+ * method and Slack's error. A row is marked sent right after Slack accepted it. The
+ * cards it posts are remembered (store: slack_cards); a "refresh" row (news that came
+ * another way, such as an answer to the invite) redraws each card of its interview
+ * from the store with chat.update. */
 #ifndef INTERVIEWD_SLACK_OUT_H
 #define INTERVIEWD_SLACK_OUT_H
 
@@ -28,6 +31,11 @@ int slack_queue(struct store *st, const char *kind, const char *method, const ch
 /* A plain text message (a digest) to CHANNEL, shown as preformatted text. */
 int slack_queue_text(struct store *st, const char *kind, const char *channel, int64_t iv, const char *text,
                      int64_t now);
+
+/* The card of interview IV as a message {"channel", "text", "blocks"}: the panel by
+ * Slack mention where known, the answers to the invite, times shown in each reader's
+ * zone (TZ for the fallback text). */
+cJSON *slack_card_message(struct store *st, const char *tz, const struct store_interview *iv, const char *channel);
 
 struct slack_out {
 	struct worker w;

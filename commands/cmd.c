@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum who { WHO_ANYONE, WHO_PANEL, WHO_RECRUITER };
 
@@ -147,6 +148,14 @@ static const struct spec *find_spec(const char *name)
 		if (strcmp(s->name, name) == 0)
 			return s;
 	return NULL;
+}
+
+int cmd_known(const char *word)
+{
+	for (const struct spec *s = specs; s->name; s++)
+		if (strcasecmp(s->name, word) == 0)
+			return 1;
+	return 0;
 }
 
 static int unknown_command(struct cmd_ctx *c)

@@ -92,6 +92,9 @@ int cmd_execute(struct store *st, const struct cmd_settings *set, const struct c
 
 void cmd_reply_free(struct cmd_reply *r);
 
+/* 1 when WORD (any case) names a command. */
+int cmd_known(const char *word);
+
 /* The ACT_ bits IV's status allows. */
 unsigned cmd_actions(const struct store_interview *iv);
 

@@ -70,3 +70,17 @@ void buf_free(struct buf *b)
 	b->len = b->cap = 0;
 	b->oom = 0;
 }
+
+void buf_add_html(struct buf *b, const char *s)
+{
+	for (const char *run = s;; s++) {
+		const char *e = *s == '&' ? "&amp;" : *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : *s == '"' ? "&quot;" : NULL;
+		if (!e && *s)
+			continue;
+		buf_put(b, run, (size_t)(s - run));
+		if (!*s)
+			return;
+		buf_add(b, e);
+		run = s + 1;
+	}
+}

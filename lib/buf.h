@@ -14,6 +14,8 @@ struct buf {
 
 void buf_put(struct buf *b, const char *s, size_t n);
 void buf_add(struct buf *b, const char *s);
+/* S with & < > " written as HTML entities. */
+void buf_add_html(struct buf *b, const char *s);
 void buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The text ("" when nothing was written), handed to the caller; NULL when out of
  * memory. The buf is empty afterwards. */

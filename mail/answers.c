@@ -178,7 +178,8 @@ static void record_answer(struct store *st, const struct cmd_settings *set, cons
 	}
 	int seen = store_inbound_seen(st, key, "email", now);
 	if (seen == 0 && ((it->method == ITIP_REPLY &&
-	                   store_rsvp_put(st, iv->id, it->attendee, itip_partstat_name(it->partstat), it->comment, now) < 0) ||
+	                   (store_rsvp_put(st, iv->id, it->attendee, itip_partstat_name(it->partstat), it->comment, now) < 0 ||
+	                    store_slack_refresh(st, iv->id, now) < 0)) ||
 	                  store_audit(st, now, p->id, "email", it->method == ITIP_COUNTER ? "counter" : "rsvp", iv->id,
 	                              detail) < 0 ||
 	                  tell_answer(st, set, iv, it, p->name[0] ? p->name : it->attendee, now) < 0))

@@ -4,7 +4,8 @@
  * attendee, kept and shown with the interview; and a candidate's reply (signed 'c'
  * token), never a command, passed to the recruiter with the times it names as ready
  * reschedule commands. A decline, a proposed time or a candidate's words reach the
- * recruiter in chat, in the transaction that records the message's key. Called by
+ * recruiter in chat, in the transaction that records the message's key (with the
+ * update of the interview's Slack cards, if it has any). Called by
  * mail/inbound.c, which judges everything else. */
 #ifndef INTERVIEWD_ANSWERS_H
 #define INTERVIEWD_ANSWERS_H

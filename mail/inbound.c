@@ -1,6 +1,7 @@
 /* inbound.c: see inbound.h. */
 #include "mail/inbound.h"
 #include "mail/answers.h"
+#include "mail/bymail.h"
 #include "lib/buf.h"
 #include "lib/str.h"
 #include "mail/parse.h"
@@ -18,7 +19,7 @@
 
 const char *inbound_outcome_name(enum inbound_outcome o)
 {
-	static const char *const names[] = {"recorded", "nudged", "unreadable", "duplicate", "ignored", "refused", "failed"};
+	static const char *const names[] = {"recorded", "nudged", "answered", "unreadable", "duplicate", "ignored", "refused", "failed"};
 	return names[o];
 }
 
@@ -53,14 +54,19 @@ void inbound_remember(struct store *st, const char *key, time_t now)
 		store_rollback(st);
 }
 
+int inbound_secret(struct store *st, const struct inbound_settings *is, char *buf, size_t len)
+{
+	if (is->secret && *is->secret)
+		return snprintf(buf, len, "%s", is->secret) < (int)len ? 0 : -1;
+	return store_meta(st, "reply_secret", buf, len) == 1 ? 0 : -1;
+}
+
 /* The genuine token in a recipient address of M: its kind ('f' a feedback request,
- * 'c' a candidate's interview chain) with *ID, or 0. */
+ * 'c' a candidate's interview chain, 'p' a person's tag) with *ID, or 0. */
 static int token_in(struct store *st, const struct inbound_settings *is, const struct mail_msg *m, int64_t *id)
 {
 	char secret[256], token[MAIL_TOKEN_MAX];
-	if (is->secret && *is->secret)
-		snprintf(secret, sizeof secret, "%s", is->secret);
-	else if (store_meta(st, "reply_secret", secret, sizeof secret) != 1)
+	if (inbound_secret(st, is, secret, sizeof secret) < 0)
 		return 0;
 	for (int i = 0; i < m->nrcpt; i++) {
 		int kind = mail_token_of(is->reply_address, m->rcpt[i], token) ? mail_token_read(secret, token, id) : 0;
@@ -200,8 +206,8 @@ static void judge_reply(struct store *st, const struct cmd_settings *set, const 
 	reply_feedback_free(&fb);
 }
 
-/* A reply linked by the token in its address: to a feedback request, or from a
- * candidate. */
+/* A message linked by the token in its address: a reply to a feedback request, from a
+ * candidate, or commands to a person's tag; without one, commands if they are on. */
 static void judge_token(struct store *st, const struct cmd_settings *set, const struct inbound_settings *is,
                         const struct mail_msg *m, const char *key, time_t now, struct inbound_result *res)
 {
@@ -211,6 +217,8 @@ static void judge_token(struct store *st, const struct cmd_settings *set, const 
 		judge_reply(st, set, m, id, key, now, res);
 	else if (kind == 'c')
 		answers_candidate(st, set, m, id, key, now, res);
+	else if (kind == 'p' || (kind == 0 && is->commands != IN_COMMANDS_OFF))
+		bymail_run(st, set, is, m, kind == 'p' ? id : 0, key, now, res);
 	else
 		inbound_result(res, IN_REFUSED, "no genuine reply token in its addresses (from %s)", m->from[0] ? m->from : "nobody");
 }

@@ -473,9 +473,64 @@ static int signed_reply_to(const struct notices *n, struct store *st, struct eve
 	return 0;
 }
 
+static const char *field(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, name);
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* The answer to commands by email (mail/bymail.c wrote its texts): threaded under the
+ * message it answers, marked as an automatic reply (RFC 3834). */
+static char *answer(struct notices *n, struct store *st, const struct store_outbox_row *row, time_t now, char *err,
+                    size_t errlen)
+{
+	char instance[64], id[400], name[STORE_NAME_MAX + 1], subj[2048];
+	cJSON *o = cJSON_Parse(row->payload);
+	int readable = o && *field(o, "text") && *field(o, "html");
+	if (!readable || store_instance(st, instance, sizeof instance) < 0) {
+		snprintf(err, errlen, "outbox row %lld: %s", (long long)row->id, readable ? store_error(st) : "unreadable payload");
+		cJSON_Delete(o);
+		return NULL;
+	}
+	GMimeMessage *m = g_mime_message_new(TRUE);
+	GMimeObject *obj = GMIME_OBJECT(m);
+	str_copy_clean(name, sizeof name, n->from_name);
+	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_FROM, name, n->from_addr);
+	str_copy_clean(name, sizeof name, field(o, "name"));
+	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_TO, name, row->recipient);
+	if (*field(o, "reply_to"))
+		g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_REPLY_TO, n->from_name[0] ? n->from_name : "interviewd",
+		                           field(o, "reply_to"));
+	str_copy_clean(subj, sizeof subj, field(o, "subject"));
+	g_mime_message_set_subject(m, subj, "utf-8");
+	GDateTime *date = g_date_time_new_from_unix_utc(now);
+	g_mime_message_set_date(m, date);
+	g_date_time_unref(date);
+	snprintf(id, sizeof id, "answer-%lld.%s@%s", (long long)row->id, instance, n->domain);
+	g_mime_message_set_message_id(m, id);
+	if (*field(o, "in_reply_to")) {
+		str_copy_clean(subj, sizeof subj, field(o, "in_reply_to"));
+		g_mime_object_set_header(obj, "In-Reply-To", subj, NULL);
+		str_copy_clean(subj, sizeof subj, field(o, "references"));
+		g_mime_object_set_header(obj, "References", subj, NULL);
+	}
+	g_mime_object_set_header(obj, "Auto-Submitted", "auto-replied", NULL);
+	GMimeObject *b = body(field(o, "text"), field(o, "html"), NULL, NULL);
+	g_mime_message_set_mime_part(m, b);
+	g_object_unref(b);
+	char *msg = serialise(m);
+	g_object_unref(m);
+	cJSON_Delete(o);
+	if (!msg)
+		snprintf(err, errlen, "out of memory");
+	return msg;
+}
+
 char *notice_compose(struct notices *n, struct store *st, const struct store_outbox_row *row, time_t now,
                      char *err, size_t errlen)
 {
+	if (strcmp(row->kind, "answer") == 0)
+		return answer(n, st, row, now, err, errlen);
 	struct event e = {0};
 	cJSON *root;
 	char instance[64], *msg = NULL;

@@ -134,6 +134,18 @@ static int read_body(struct mail_msg *m, GMimeMessage *msg)
 	return m->text && m->new_text && (!p.calendar || m->calendar) ? 0 : -1;
 }
 
+/* The References header, its newest ids when it is long (an answer cites them). */
+static void read_references(struct mail_msg *m, GMimeObject *msg)
+{
+	const char *refs = g_mime_object_get_header(msg, "References");
+	size_t n = refs ? strlen(refs) : 0;
+	if (n >= sizeof m->references) {
+		const char *tail = strchr(refs + n - sizeof m->references + 1, '<');
+		refs = tail ? tail : "";
+	}
+	str_copy_clean(m->references, sizeof m->references, refs);
+}
+
 int mail_parse(const char *raw, size_t len, struct mail_msg *m, char *err, size_t errlen)
 {
 	memset(m, 0, sizeof *m);
@@ -152,6 +164,7 @@ int mail_parse(const char *raw, size_t len, struct mail_msg *m, char *err, size_
 	str_copy_clean(m->subject, sizeof m->subject, g_mime_message_get_subject(msg));
 	str_copy_clean(m->auth_results, sizeof m->auth_results,
 	           g_mime_object_get_header(GMIME_OBJECT(msg), "Authentication-Results"));
+	read_references(m, GMIME_OBJECT(msg));
 	read_from(m, msg);
 	add_rcpts(m, g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_TO));
 	add_rcpts(m, g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_CC));

@@ -26,6 +26,7 @@ struct mail_msg {
 	char *new_text;                  /* TEXT without quoted history and signature */
 	char *calendar;                  /* a text/calendar part, or NULL */
 	char auth_results[1024];         /* the topmost Authentication-Results header */
+	char references[1000];           /* the References header (its newest ids) */
 };
 
 /* Parses RAW (LEN bytes). 0, or -1 with a reason in ERR (not a message at all); free

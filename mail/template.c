@@ -8,15 +8,10 @@
 
 static void put_escaped(struct buf *o, const char *s, int html)
 {
-	for (; *s; s++) {
-		const char *e = NULL;
-		if (html)
-			e = *s == '&' ? "&amp;" : *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : *s == '"' ? "&quot;" : NULL;
-		if (e)
-			buf_put(o, e, strlen(e));
-		else
-			buf_put(o, s, 1);
-	}
+	if (html)
+		buf_add_html(o, s);
+	else
+		buf_add(o, s);
 }
 
 struct ctx {

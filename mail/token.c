@@ -15,7 +15,8 @@
 static void mac_of(const char *secret, char kind, int64_t id, char mac[MAC_HEX + 1])
 {
 	char msg[64];
-	snprintf(msg, sizeof msg, "interviewd %s %" PRId64, kind == 'c' ? "candidate" : "feedback", id);
+	const char *what = kind == 'c' ? "candidate" : kind == 'p' ? "commands of person" : "feedback";
+	snprintf(msg, sizeof msg, "interviewd %s %" PRId64, what, id);
 	gchar *hex = g_compute_hmac_for_string(G_CHECKSUM_SHA256, (const guchar *)secret, strlen(secret), msg, -1);
 	snprintf(mac, MAC_HEX + 1, "%s", hex ? hex : "");
 	g_free(hex);
@@ -35,6 +36,11 @@ void mail_token_make_candidate(const char *secret, int64_t root, char token[MAIL
 	make(secret, 'c', root, token);
 }
 
+void mail_token_make_person(const char *secret, int64_t person, char token[MAIL_TOKEN_MAX])
+{
+	make(secret, 'p', person, token);
+}
+
 int mail_token_check(const char *secret, const char *token, int64_t *id)
 {
 	int64_t n;
@@ -48,7 +54,7 @@ int mail_token_read(const char *secret, const char *token, int64_t *id)
 {
 	char *end;
 	char kind = (char)tolower((unsigned char)token[0]);
-	if ((kind != 'f' && kind != 'c') || !isdigit((unsigned char)token[1]) || token[1] == '0')
+	if ((kind != 'f' && kind != 'c' && kind != 'p') || !isdigit((unsigned char)token[1]) || token[1] == '0')
 		return 0; /* only the form mail_token_make writes: no leading zeros */
 	errno = 0;
 	long long n = strtoll(token + 1, &end, 10);

@@ -76,6 +76,8 @@ enum store_q {
 	Q_SLACK_USER_PUT,
 	Q_SLACK_DM_GET,
 	Q_SLACK_DM_PUT,
+	Q_SLACK_CARD_PUT,
+	Q_SLACK_CARDS,
 	Q_FREQ_ADD,
 	Q_FREQ_GET,
 	Q_FREQ_NUDGE,
@@ -93,6 +95,8 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmts[Q_COUNT];
 	char err[512];
+	int depth;   /* open transactions: the outermost is BEGIN, the ones inside savepoints */
+	int nesting; /* the outermost came from store_begin_outer: later begins nest */
 };
 
 /* The statement Q, reset and with bindings cleared; NULL (error set) on failure. */

@@ -1,6 +1,7 @@
 /* slack.c: what the Slack front end remembers — users.info answers, DM channels, the
- * Slack id of a person — and the depth of an outbox transport (for its sender). */
+ * Slack id of a person, the cards posted about each interview — and the depth of an outbox transport (for its sender). */
 #include "store/internal.h"
+#include "lib/str.h"
 #include "store/store.h"
 
 #include <string.h>
@@ -62,6 +63,46 @@ int store_slack_dm_put(struct store *st, const char *user_id, const char *channe
 	sqlite3_bind_text(s, 1, user_id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, channel, -1, SQLITE_TRANSIENT);
 	return store_run(st, s, "remember DM channel");
+}
+
+int store_slack_card_put(struct store *st, int64_t interview, const char *channel, const char *ts, int64_t now)
+{
+	sqlite3_stmt *s = store_stmt(st, Q_SLACK_CARD_PUT);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, interview);
+	sqlite3_bind_text(s, 2, channel, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, ts, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 4, now);
+	return store_run(st, s, "remember a Slack card");
+}
+
+int store_slack_cards(struct store *st, int64_t interview, struct store_slack_card *cards, int max)
+{
+	sqlite3_stmt *s = store_stmt(st, Q_SLACK_CARDS);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, interview);
+	sqlite3_bind_int(s, 2, max);
+	int n = 0, rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < max) {
+		str_copy(cards[n].channel, sizeof cards[n].channel, (const char *)sqlite3_column_text(s, 0));
+		str_copy(cards[n].ts, sizeof cards[n].ts, (const char *)sqlite3_column_text(s, 1));
+		n++;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? n : store_sqlfail(st, "read Slack cards");
+}
+
+int store_slack_refresh(struct store *st, int64_t interview, int64_t now)
+{
+	struct store_slack_card card;
+	int n = store_slack_cards(st, interview, &card, 1);
+	if (n <= 0)
+		return n;
+	return store_outbox_add(st, "slack", "refresh", "-", interview, "{\"method\":\"refresh\",\"body\":{}}", now) < 0
+	           ? -1
+	           : 0;
 }
 
 int store_outbox_pending(struct store *st, const char *transport, int64_t *oldest_due)

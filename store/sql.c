@@ -157,6 +157,10 @@ const char *const store_sql[Q_COUNT] = {
 	                     "ON CONFLICT (user_id) DO UPDATE SET name = ?2, email = ?3, tz = ?4, fetched_at = ?5",
 	[Q_SLACK_DM_GET] = "SELECT channel FROM slack_dms WHERE user_id = ?1",
 	[Q_SLACK_DM_PUT] = "INSERT OR REPLACE INTO slack_dms (user_id, channel) VALUES (?1, ?2)",
+	[Q_SLACK_CARD_PUT] = "INSERT OR IGNORE INTO slack_cards (interview_id, channel, ts, posted_at) "
+	                     "VALUES (?1, ?2, ?3, ?4)",
+	[Q_SLACK_CARDS] = "SELECT channel, ts FROM slack_cards WHERE interview_id = ?1 ORDER BY posted_at DESC, ts DESC "
+	                  "LIMIT ?2",
 	[Q_FREQ_ADD] = "INSERT INTO feedback_requests (interview_id, person_id, created_at) VALUES (?1, ?2, ?3) "
 	               "ON CONFLICT (interview_id, person_id) DO UPDATE SET created_at = created_at RETURNING id",
 	[Q_FREQ_GET] = "SELECT id, interview_id, person_id, created_at, coalesce(nudged_at, 0) FROM feedback_requests "

@@ -257,20 +257,52 @@ void store_close(struct store *st)
 	free(st);
 }
 
-int store_begin(struct store *st) { return exec(st, "BEGIN IMMEDIATE"); }
+/* Opens the outermost transaction with OUTER, one inside it as savepoint "sN". */
+static int open_tx(struct store *st, const char *outer)
+{
+	char sql[32];
+	snprintf(sql, sizeof sql, "SAVEPOINT s%d", st->depth);
+	if (exec(st, st->depth && st->nesting ? sql : outer) < 0) /* unasked nesting fails, as it should */
+		return -1;
+	st->depth++;
+	return 0;
+}
 
-int store_begin_read(struct store *st) { return exec(st, "BEGIN"); }
+int store_begin(struct store *st) { return open_tx(st, "BEGIN IMMEDIATE"); }
+
+int store_begin_outer(struct store *st)
+{
+	if (st->depth || open_tx(st, "BEGIN IMMEDIATE") < 0)
+		return st->depth ? store_fail(st, "a transaction is open already") : -1;
+	st->nesting = 1;
+	return 0;
+}
+
+int store_begin_read(struct store *st) { return open_tx(st, "BEGIN"); }
 
 int store_commit(struct store *st)
 {
-	if (exec(st, "COMMIT") == 0)
+	char sql[32];
+	snprintf(sql, sizeof sql, "RELEASE s%d", st->depth - 1);
+	if (exec(st, st->depth > 1 ? sql : "COMMIT") == 0) {
+		st->depth -= st->depth > 0;
+		st->nesting &= st->depth > 0;
 		return 0;
+	}
 	store_rollback(st);
 	return -1;
 }
 
 void store_rollback(struct store *st)
 {
+	char sql[64];
+	if (st->depth > 1) {
+		st->depth--;
+		snprintf(sql, sizeof sql, "ROLLBACK TO s%d; RELEASE s%d", st->depth, st->depth);
+		sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+		return;
+	}
+	st->depth = st->nesting = 0;
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }

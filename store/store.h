@@ -137,6 +137,11 @@ int store_schema_version(void);
 /* BEGIN IMMEDIATE (to write) / BEGIN (a consistent read) / COMMIT / ROLLBACK.
  * A failed commit rolls back. */
 int store_begin(struct store *st);
+/* A write transaction inside which the begins above nest as savepoints: an inner
+ * rollback undoes only the inner work, and nothing is durable before this one's
+ * commit (the commands of one email commit together, or none does). Elsewhere a begin
+ * inside an open transaction fails. */
+int store_begin_outer(struct store *st);
 int store_begin_read(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
@@ -339,6 +344,17 @@ int store_slack_user_get(struct store *st, const char *user_id, struct store_sla
 int store_slack_user_put(struct store *st, const struct store_slack_user *u);
 int store_slack_dm_get(struct store *st, const char *user_id, char channel[STORE_SLACK_ID_MAX + 1]);
 int store_slack_dm_put(struct store *st, const char *user_id, const char *channel);
+/* The Slack cards posted about an interview (channel and message ts), newest first. */
+struct store_slack_card {
+	char channel[STORE_SLACK_ID_MAX + 1];
+	char ts[32];
+};
+int store_slack_card_put(struct store *st, int64_t interview, const char *channel, const char *ts, int64_t now);
+/* Up to MAX cards of INTERVIEW into CARDS: how many, or <0. */
+int store_slack_cards(struct store *st, int64_t interview, struct store_slack_card *cards, int max);
+/* When INTERVIEW has cards in Slack, queues their update (outbox 'slack', kind
+ * "refresh": the Slack sender redraws each from the store). 0, or <0. */
+int store_slack_refresh(struct store *st, int64_t interview, int64_t now);
 int store_person_set_slack(struct store *st, int64_t id, const char *slack_id);
 
 #endif

@@ -7,9 +7,11 @@
  * (fuzz_check aborts): results are never NULL (nothing runs out of memory here),
  * ratings are 0..5 and recommendations enum store_rec values, tidied text has no CR and
  * no blank line at either end nor two in a row, HTML turned to text is valid UTF-8, a
- * token that verifies carries the mac mail_token_make makes for its id.
+ * token that verifies carries the mac mail_token_make makes for its id, an
+ * Authentication-Results header (mail/authres.c) is judged yes or no-with-a-reason.
  * Build: make fuzz (clang, -fsanitize=fuzzer,address,undefined); run: tests/fuzz/run.sh. */
 #include "lib/str.h"
+#include "mail/authres.h"
 #include "mail/parse.h"
 #include "mail/reply.h"
 #include "mail/token.h"
@@ -93,6 +95,16 @@ static void check_token(const char *rcpt)
 	}
 }
 
+/* An Authentication-Results header: an answer, and a reason when it is no. */
+static void check_authres(const char *header, const char *from)
+{
+	char why[512];
+	why[0] = 0;
+	int ok = authres_vouches(header, "mx.example.com", from, why, sizeof why);
+	fuzz_check(ok == 0 || ok == 1, "authres_vouches returns 0 or 1");
+	fuzz_check(ok || (why[0] && memchr(why, 0, sizeof why)), "authres_vouches says why not");
+}
+
 static void fuzz_message(const uint8_t *data, size_t size)
 {
 	struct mail_msg m;
@@ -114,6 +126,7 @@ static void fuzz_message(const uint8_t *data, size_t size)
 			fuzz_check(memchr(m.rcpt[i], 0, sizeof m.rcpt[i]) != NULL, "recipients are terminated");
 			check_token(m.rcpt[i]);
 		}
+		check_authres(m.auth_results, m.from);
 	}
 	mail_msg_free(&m);
 	fuzz_check(!m.text && !m.new_text && !m.calendar, "mail_msg_free clears the texts");

@@ -57,10 +57,20 @@ Cases (name them on the command line to run a few):
             non-ASCII, a comma), written to the outbox folder (no servers)
   secrets   the IMAP password (password_env) never in any stderr of the whole run, nor
             with a wrong password, nor in check-config's output
+  rsvp      calendar answers (iTIP REPLY and COUNTER) in the shapes of real clients
+  candidate a candidate's reply reaches rita with the times it names as commands
+  commands  [mail] commands = "authenticated": rita schedules (subject and lines, tz
+            first), reschedules by replying in the thread, ivan is refused a recruiter's
+            command and completes; forged From (no, another server's and failing
+            Authentication-Results, another domain's signature), an authenticated
+            stranger: refused, unanswered; a message twice runs once
+  tag       [mail] commands = "tag": `mail-address`, mail to rita's own address runs and
+            is answered with it as Reply-To; the plain address, her tag from ivan or a
+            stranger: refused
 
 Prints one line per failed check (FAIL case: what: expected ..., actual ...), remarks and
 timings on stderr ("# case: ..."), and last "N passed, N failed"; exits 0 only when none
-failed. Takes about 90 s. Run as root (the mail servers need it).
+failed. Takes about 2 minutes. Run as root (the mail servers need it).
 """
 
 import base64
@@ -98,7 +108,7 @@ import servers  # noqa: E402
 PASSWORD = "Sesame-4e9d1c-Imap"
 PASSWORD_ENV = "INTERVIEWD_TEST_IMAP_PASSWORD"
 WRONG_PASSWORD = "Wrong-Sesame-77k2q"
-BOXES = ["bot", "botrsvp", "botcand", "botloose", "botupd", "botdup", "botforge", "botrobot", "botnudge", "bothuge",
+BOXES = ["bot", "botrsvp", "botcand", "botcmd", "bottag", "botloose", "botupd", "botdup", "botforge", "botrobot", "botnudge", "bothuge",
          "botbroken", "botrestart", "botingest", "botpw"]
 USERS = BOXES + ["ivan", "iris", "rita", "jane", "mallory"]
 MAX_REPLY = 20000
@@ -227,8 +237,9 @@ class Daemon:
     """One case's interviewd: folder, config, database, clock file and reply mailbox."""
 
     def __init__(self, binary, srv, name, box, imap_tls="off", imap=True, max_reply=MAX_REPLY, smtp=True,
-                 from_name="Hiring"):
+                 from_name="Hiring", extra_mail=()):
         self.binary, self.srv, self.name, self.box = binary, srv, name, box
+        self.extra_mail = list(extra_mail)
         self.dir = tempfile.mkdtemp(prefix="interviewd-replies-%s-" % name)
         _folders.append(self.dir)
         self.db = os.path.join(self.dir, "interviewd.db")
@@ -251,7 +262,7 @@ class Daemon:
                  "[console]", 'as = "rita"',
                  "[mail]", "from = %s" % toml_str("%s <%s>" % (self.from_name, self.address)),
                  "outbox_dir = %s" % toml_str(self.outbox_dir),
-                 "retry_after = 1", "retry_max = 2", "max_reply_size = %d" % max_reply]
+                 "retry_after = 1", "retry_max = 2", "max_reply_size = %d" % max_reply] + self.extra_mail
         if smtp:
             lines += ["[smtp]", 'host = "127.0.0.1"', "port = %d" % srv.smtp_port, 'tls = "off"', "timeout = 5"]
         lines += ["[reminders]", "panel_email = false", "candidate = false"]
@@ -1674,11 +1685,177 @@ def case_candidate(binary, srv):
     d.remove()
 
 
+AUTH_ID = "mx.example.com"
+
+
+def authres(sender_domain="example.com", by=AUTH_ID, verdict="pass"):
+    """The Authentication-Results our receiving server would put on top (tests/mail has no
+    DKIM verifier: the test plays that server)."""
+    return "Authentication-Results: %s; dkim=%s (2048-bit key) header.d=%s header.i=@%s header.s=s1; " \
+           "spf=%s smtp.mailfrom=%s" % (by, verdict, sender_domain, sender_domain, verdict, sender_domain)
+
+
+def answers(srv, user, instance, n, timeout=15):
+    """USER's answers to commands (Message-ID answer-...) of INSTANCE, once there are N."""
+    pick = lambda: [m for m in of_instance(srv, user, instance) if m.message_id.startswith("<answer-")]
+    got = wait_until(lambda: (lambda ms: ms if len(ms) >= n else None)(pick()), timeout, 0.2) or pick()
+    T.eq("%s holds %d answer(s)" % (user, n), n, len(got))
+    return got
+
+
+def html_of(mail):
+    body = mail.msg.get_body(("html",))
+    return body.get_content() if body is not None else ""
+
+
+def case_commands(binary, srv):
+    """Commands by email, [mail] commands = "authenticated": a recruiter schedules,
+    reschedules (replying in the thread) and an interviewer completes, all from a mail
+    client; forged and strangers' mail changes nothing and gets no answer."""
+    d = Daemon(binary, srv, "commands", "botcmd",
+               extra_mail=['commands = "authenticated"', 'authserv_id = "%s"' % AUTH_ID])
+    d.start()  # Monday 10 March 2031, 08:00 UTC
+    inst = d.instance()
+    body = ('Hi,\ntz America/New_York\nschedule candidate:"Jane Doe <jane@example.com>" when:"2031-03-12 10:00" '
+            'with:ivan job:"Engineer" type:video\nlist week\n\nThanks!\n\n-- \nRita\n')
+    raw, mid1 = simple(addr("Rita Recruiter", "rita@example.com"), d.address, "stats", body, extra=[authres()])
+    send(srv, "rita@example.com", d.address, raw)
+    out = d.wait_outcomes(1)
+    check_outcome(d, out, mid1, "answered", "rita's commands")
+    T.eq("the interview is there, at 10:00 in New York (14:00 UTC)", [(1, "scheduled", epoch("2031-03-12T14:00:00+00:00"))],
+         d.sql("SELECT id, status, start_utc FROM interviews"))
+    got = answers(srv, "rita", inst, 1)
+    a1 = got[0] if got else None
+    if a1:
+        T.eq("the answer is threaded under her message", (mid1, mid1), (str(a1.msg["In-Reply-To"]).strip(),
+                                                                     str(a1.msg["References"]).strip()))
+        T.eq("its subject", "Re: stats", a1.subject)
+        T.check("it answers each command, the times in her zone (text)",
+                all(x in a1.plain for x in ("> stats", "> tz America/New_York", "> schedule candidate:",
+                                            "Scheduled #1", "Wed 12 Mar 2031 10:00-11:00 (America/New_York)",
+                                            "> list week", "Not commands, so not run:", "Thanks!")) and
+                "Hi," not in a1.plain.split("Not commands")[0],
+                "each command and its answer", a1.plain)
+        T.check("and in HTML, escaped", "Scheduled #1" in html_of(a1) and "&lt;jane@example.com&gt;" in html_of(a1),
+                "the card in HTML", html_of(a1)[:300])
+        T.eq("it is marked as an automatic reply", "auto-replied", str(a1.msg["Auto-Submitted"]))
+    wait_mail(srv, "jane", inst, "Your interview", 1)
+    # rita answers in the thread: a new command on top, the answer quoted below
+    if a1:
+        raw, mid2 = gmail_reply(a1, "Rita Recruiter", "rita@example.com",
+                                'reschedule #1 when:"2031-03-13 15:00" reason:"panel moved"', extra=[authres()],
+                                to=d.address)
+        send(srv, "rita@example.com", d.address, raw)
+        out = d.wait_outcomes(2)
+        check_outcome(d, out, mid2, "answered", "rita's reply in the thread")
+        T.eq("#1 moved to #2 (the quoted commands not run again)", [(1, "rescheduled"), (2, "scheduled")],
+             d.sql("SELECT id, status FROM interviews ORDER BY id"))
+        got = answers(srv, "rita", inst, 2)
+        a2 = [m for m in got if m.message_id != a1.message_id]
+        if a2:
+            T.eq("the second answer threads under her reply", mid2, str(a2[0].msg["In-Reply-To"]).strip())
+            T.check("its References keep the thread", a1.message_id in str(a2[0].msg["References"]) and
+                    mid2 in str(a2[0].msg["References"]), "both ids", str(a2[0].msg["References"]))
+            T.check("it shows the new time", "Thu 13 Mar 2031 15:00-16:00 (America/New_York)" in a2[0].plain,
+                    "the card", a2[0].plain)
+    # forgeries: rita's From without the proof, each refused, unanswered, nothing changed
+    forged = [("no Authentication-Results", []), ("another server's", [authres(by="mx.evil.com")]),
+              ("DKIM and SPF fail", [authres(verdict="fail")]), ("signed by evil.com", [authres("evil.com")])]
+    n = 2
+    for label, extra in forged:
+        raw, mid = simple(addr("Rita Recruiter", "rita@example.com"), d.address, "cancel #2 reason:forged",
+                          "cancel #2 reason:forged\n", extra=extra)
+        send(srv, "mallory@example.com", d.address, raw)
+        n += 1
+        out = d.wait_outcomes(n)
+        check_outcome(d, out, mid, "refused", "forged (%s)" % label)
+    raw, mid = simple(addr("Mallory", "mallory@example.com"), d.address, "list all", "list all\n", extra=[authres()])
+    send(srv, "mallory@example.com", d.address, raw)
+    n += 1
+    out = d.wait_outcomes(n)
+    check_outcome(d, out, mid, "refused", "an authenticated stranger")
+    T.eq("nothing was cancelled", "scheduled", d.status(2))
+    # the same message twice: run once
+    raw, mid = simple(addr("Rita Recruiter", "rita@example.com"), d.address, "note", 'cancel #2 reason:"twice?"\n',
+                      extra=[authres()])
+    send(srv, "rita@example.com", d.address, raw)
+    send(srv, "rita@example.com", d.address, raw)
+    n += 2
+    out = d.wait_outcomes(n)
+    T.eq("delivered twice: answered once, then a duplicate", ["answered", "duplicate"], outcome_of(out, mid))
+    T.eq("#2 is cancelled once", 1, d.one("SELECT count(*) FROM audit WHERE interview_id = 2 AND action = 'cancel'"))
+    answers(srv, "rita", inst, 3)
+    # an interviewer completes by email, after the interview
+    raw, mid = simple(addr("Ivan Interviewer", "ivan@example.com"), d.address, "done",
+                      'reschedule #2 when:"2031-03-14 10:00"\n', extra=[authres()])
+    send(srv, "ivan@example.com", d.address, raw)
+    n += 1
+    out = d.wait_outcomes(n)
+    check_outcome(d, out, mid, "answered", "an interviewer's command above their role")
+    got = answers(srv, "ivan", inst, 1)
+    T.check("the answer says why not", bool(got) and "only recruiters may reschedule" in got[0].plain,
+            "only recruiters may reschedule", got and got[0].plain)
+    raw, mid = simple(addr("Rita Recruiter", "rita@example.com"), d.address, 'reschedule #2 when:"2031-03-14 10:00"',
+                      "", extra=[authres()])
+    send(srv, "rita@example.com", d.address, raw)
+    n += 1
+    out = d.wait_outcomes(n)
+    check_outcome(d, out, mid, "answered", "a command in the subject alone")
+    T.eq("#3 is scheduled", "scheduled", d.status(3))
+    d.set_time("2031-03-14T16:00:00+00:00")  # after #3 (10:00 New York = 14:00 UTC)
+    raw, mid = simple(addr("Ivan Interviewer", "ivan@example.com"), d.address, "feedback",
+                      "complete #3 rating:4 recommendation:hire feedback:\"Clear thinker\"\n", extra=[authres()])
+    send(srv, "ivan@example.com", d.address, raw)
+    n += 1
+    out = d.wait_outcomes(n)
+    check_outcome(d, out, mid, "answered", "ivan completes #3")
+    T.eq("#3 completed with ivan's rating", ("completed", 4, "hire"),
+         (d.status(3),) + tuple(d.sql("SELECT rating, recommendation FROM feedback WHERE interview_id = 3")[0]
+                                if d.sql("SELECT rating FROM feedback WHERE interview_id = 3") else (None, None)))
+    answers(srv, "ivan", inst, 2)
+    d.stop()
+    expect_mail(d, {"rita": 4})
+    d.remove()
+
+
+def case_tag(binary, srv):
+    """[mail] commands = "tag": only mail to the person's own signed address runs."""
+    d = Daemon(binary, srv, "tag", "bottag", extra_mail=['commands = "tag"'])
+    d.start()
+    inst = d.instance()
+    r = subprocess.run([binary, "-c", d.path, "mail-address"], capture_output=True, text=True, env=d.env, timeout=10)
+    tags = dict(l.split("\t") for l in r.stdout.splitlines() if "\t" in l)
+    T.check("mail-address prints each person's address", r.returncode == 0 and
+            re.fullmatch(r"bottag\+p\d+-[0-9a-f]{20}@example\.com", tags.get("rita", "")) and
+            tags.get("ivan") and tags["ivan"] != tags["rita"], "handle<TAB>bottag+p<id>-<mac>@example.com", r.stdout)
+    rita = tags.get("rita", d.address)
+    raw, mid = simple(addr("Rita Recruiter", "rita@example.com"), rita, "x",
+                      'schedule candidate:"Jane Doe <jane@example.com>" when:"2031-03-12 10:00" with:ivan\n')
+    send(srv, "rita@example.com", rita, raw)
+    out = d.wait_outcomes(1)
+    check_outcome(d, out, mid, "answered", "to her tag address")
+    got = answers(srv, "rita", inst, 1)
+    T.check("the answer's Reply-To is her tag address", bool(got) and got[0].reply_address == rita, rita,
+            got and got[0].reply_to)
+    for label, frm, to in [("the plain address", "rita@example.com", d.address),
+                           ("rita's tag, from ivan", "ivan@example.com", rita),
+                           ("rita's tag, from a stranger", "mallory@example.com", rita)]:
+        raw, mid = simple(frm, to, "cancel", "cancel #1 reason:x\n")
+        send(srv, frm, to, raw)
+        n = len(d.outcomes()) + 1
+        out = d.wait_outcomes(n)
+        check_outcome(d, out, mid, "refused", label)
+    T.eq("nothing was cancelled", "scheduled", d.status(1))
+    d.stop()
+    expect_mail(d, {"rita": 1})
+    d.remove()
+
+
 CASES = [("happy", case_happy), ("loose", case_loose), ("update", case_update), ("dup", case_dup),
          ("forge", case_forge), ("robots", case_robots), ("nudge", case_nudge), ("huge", case_huge),
          ("broken", case_broken), ("restart", case_restart), ("ingest", case_ingest), ("names", case_names),
          ("secrets", case_secrets), ("rsvp", case_rsvp),
-         ("candidate", case_candidate)]
+         ("candidate", case_candidate), ("commands", case_commands), ("tag", case_tag)]
 
 
 def final_mail(srv):

@@ -1749,9 +1749,38 @@ def case_tls(binary):
         lsock.close()
 
 
+def rsvp_updates_card(binary, d, fake, now):
+    """Ivan clicks Accept in his calendar: the answer, read by `ingest-mail` (another
+    process, as an MTA would run it), updates #1's posted card in place."""
+    cards = d.q("SELECT interview_id, channel, ts FROM slack_cards")
+    T.check("the card posted for #1 is remembered (channel, ts)", len(cards) == 1 and cards[0]["interview_id"] == 1,
+            "one row for #1", cards)
+    if len(cards) != 1:
+        return
+    uid = "interview-1.%s@localhost" % d.q("SELECT value FROM meta WHERE key = 'instance'")[0]["value"]
+    cal = "\r\n".join(["BEGIN:VCALENDAR", "PRODID:-//Google Inc//Google Calendar 70.9054//EN", "VERSION:2.0",
+                        "METHOD:REPLY", "BEGIN:VEVENT", "DTSTART:20310310T103000Z", "DTEND:20310310T113000Z",
+                        "DTSTAMP:20310310T093000Z", "ORGANIZER:mailto:interviewd@localhost", "UID:" + uid,
+                        "SEQUENCE:0", "ATTENDEE;CN=Ivan;PARTSTAT=ACCEPTED:mailto:ivan@example.com", "END:VEVENT",
+                        "END:VCALENDAR", ""])
+    raw = ("From: Ivan Interviewer <ivan@example.com>\r\nTo: interviewd@localhost\r\nSubject: Accepted: Interview\r\n"
+           "Message-ID: <rsvp-card-1@example.com>\r\nMIME-Version: 1.0\r\n"
+           "Content-Type: text/calendar; charset=UTF-8; method=REPLY\r\n\r\n" + cal).encode()
+    s1 = fake.seq()
+    r = subprocess.run([binary, "-c", d.cfg, "ingest-mail"], input=raw, capture_output=True, env=daemon_env(now),
+                       timeout=30)
+    T.check("ingest-mail records ivan's Accept", r.returncode == 0 and r.stdout.startswith(b"recorded"),
+            "recorded", (r.returncode, r.stdout, r.stderr[-300:]))
+    evs = wait_api(fake, "chat.update", s1, lambda e: e["body"].get("ts") == cards[0]["ts"])
+    body = json.dumps(evs[0]["body"]) if evs else ""
+    T.check("the card is updated in place with ivan's answer", "ivan@example.com" in body and "accepted" in body,
+            "chat.update ts=%s showing ivan@example.com accepted" % cards[0]["ts"], body[-600:] or d.stderr()[-400:])
+
+
 def case_clock(binary):
     """The clock through Slack: a team's digest posted to its channel, a reminder sent to
-    the panel member as a DM (conversations.open once, then chat.postMessage to D...)."""
+    the panel member as a DM (conversations.open once, then chat.postMessage to D...);
+    then an answer to the invite updates the posted card."""
     folder = tmpdir("clock")
     fake = Fake(folder)
     clock = os.path.join(folder, "now")
@@ -1786,6 +1815,7 @@ def case_clock(binary):
              [e["response"]["user"]["id"] for e in api_calls(fake, "users.lookupByEmail", s0, ok=True)])
         T.eq("the DM channel is remembered", [("U0INT00001", "D0INT00001")],
              [(r["user_id"], r["channel"]) for r in d.q("SELECT user_id, channel FROM slack_dms")])
+        rsvp_updates_card(binary, d, fake, "@" + clock)
         d.stop()
     finally:
         d.stop()

@@ -747,6 +747,46 @@ static void add(struct runner *r, CMUnitTestFunction fn, const void *row, int st
 	r->n++;
 }
 
+/* Commands inside store_begin_outer (one email's): each commits only with the outer
+ * transaction; a refused one undoes only itself; a rollback undoes them all; a plain
+ * begin inside a plain transaction still fails. */
+static void test_outer_transaction(void **state)
+{
+	struct fx *f = *state;
+	struct cmd_reply r;
+	char empty[4096], one[4096], now[4096];
+	snapshot(f, empty, sizeof empty);
+	assert_int_equal(exec_as(f, &f->rita, f->now, NULL, "list all", &r), 0);
+	int before = r.total;
+	cmd_reply_free(&r);
+	assert_int_equal(store_begin_outer(f->st), 0);
+	if (exec_as(f, &f->rita, f->now, "k#1", "schedule candidate:\"Lee Park <lee@example.com>\" when:\"2031-03-11 10:00\"", &r))
+		print_error("%s\n", r.message), fail();
+	cmd_reply_free(&r);
+	assert_int_equal(exec_as(f, &f->rita, f->now, "k#2", "cancel #9 reason:x", &r), -1); /* refused */
+	cmd_reply_free(&r);
+	assert_int_equal(exec_as(f, &f->rita, f->now, NULL, "list all", &r), 0); /* reads its own writes */
+	assert_int_equal(r.total, before + 1);
+	cmd_reply_free(&r);
+	store_rollback(f->st);
+	snapshot(f, now, sizeof now);
+	assert_string_equal(now, empty);
+	assert_int_equal(store_begin_outer(f->st), 0);
+	assert_int_equal(exec_as(f, &f->rita, f->now, "k#1", "schedule candidate:\"Lee Park <lee@example.com>\" when:\"2031-03-11 10:00\"", &r), 0);
+	cmd_reply_free(&r);
+	assert_int_equal(store_commit(f->st), 0);
+	snapshot(f, one, sizeof one);
+	assert_string_not_equal(one, empty);
+	assert_int_equal(exec_as(f, &f->rita, f->now, "k#1", "schedule candidate:\"Lee Park <lee@example.com>\" when:\"2031-03-11 10:00\"", &r), 0);
+	assert_int_equal(r.kind, REPLY_DUPLICATE); /* its key committed with it */
+	cmd_reply_free(&r);
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(store_begin(f->st), -1);
+	store_rollback(f->st);
+	assert_int_equal(store_begin_outer(f->st), 0); /* nothing was left open */
+	store_rollback(f->st);
+}
+
 int main(void)
 {
 	size_t max = ARRAY_LEN(lex_cases) + ARRAY_LEN(lex_long_cases) + ARRAY_LEN(life_cases) +
@@ -772,6 +812,7 @@ int main(void)
 		add(&r, test_permission, &perm_cases[i], 1, "as %s: %.80s", who_names[perm_cases[i].who],
 		    perm_cases[i].command);
 	add(&r, test_feedback_is_per_person, NULL, 1, "feedback is per person");
+	add(&r, test_outer_transaction, NULL, 1, "commands inside an outer transaction");
 	for (i = 0; i < ARRAY_LEN(idem_cases); i++)
 		add(&r, test_idempotency, &idem_cases[i], 1, "idempotency: %s", idem_cases[i].name);
 	int failed = _cmocka_run_group_tests("cmd", r.tests, r.n, NULL, NULL);

@@ -63,6 +63,16 @@ static void test_kinds(void **state)
 	assert_int_equal(mail_token_check("s3cret", c, &id), 0); /* a candidate's token is no feedback request */
 	c[0] = 'f';
 	assert_int_equal(mail_token_read("s3cret", c, &id), 0); /* nor the other way round */
+	char p[MAIL_TOKEN_MAX];
+	mail_token_make_person("s3cret", 7, p);
+	assert_int_equal(p[0], 'p');
+	assert_int_equal(mail_token_read("s3cret", p, &id), 'p');
+	assert_int_equal(id, 7);
+	p[0] = 'c'; /* a person's tag is no candidate's token, nor the other way round */
+	assert_int_equal(mail_token_read("s3cret", p, &id), 0);
+	mail_token_make_candidate("s3cret", 7, c);
+	c[0] = 'p';
+	assert_int_equal(mail_token_read("s3cret", c, &id), 0);
 }
 
 static void test_addresses(void **state)
