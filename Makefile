@@ -115,6 +115,7 @@ bench: $(BUILD)/interviewd $(BENCHBIN) $(BUILD)/tests/bench_mail $(BUILD)/tests/
 	@$(BUILD)/tests/bench_mail
 	@tests/bench/bench_smtp.py $(BUILD)/interviewd 500
 	@/usr/bin/python3 tests/bench/bench_slack.py --binary $(BUILD)/interviewd
+	@/usr/bin/python3 tests/bench/bench_matrix.py --binary $(BUILD)/interviewd
 	@/usr/bin/python3 tests/bench/bench_replies.py $(BUILD)
 
 deps:

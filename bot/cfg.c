@@ -22,6 +22,7 @@ enum kind {
 	K_URL,   /* http:// or https://, ending in '/' */
 	K_FOLDER,/* an IMAP folder: no quotes, backslashes or control characters */
 	K_MAILCMD, /* off, authenticated or tag */
+	K_MXID,  /* a Matrix user id, @localpart:server */
 };
 
 struct key {
@@ -107,6 +108,19 @@ static const struct key keys_slack[] = {
 	INT("stale_after", slack_stale_after, 2, 900),
 	INT("backoff_max", slack_backoff_max, 1, 3600),
 	{0}};
+static const struct key keys_matrix[] = {
+	KEY("homeserver", matrix_homeserver, K_URL),
+	KEY("user_id", matrix_user_id, K_MXID),
+	SECRET("access_token", matrix_access_token),
+	SECRET("password", matrix_password),
+	KEY("device_id", matrix_device_id, K_HANDLE),
+	KEY("prefix", matrix_prefix, K_STRING),
+	KEY("allow_invites_from", matrix_allow_invites, K_WORDS),
+	INT("send_interval_ms", matrix_send_interval_ms, 0, 60000),
+	INT("sync_timeout", matrix_sync_timeout, 1, 60),
+	INT("backoff_max", matrix_backoff_max, 1, 3600),
+	KEY("ca_file", matrix_ca_file, K_STRING),
+	{0}};
 static const struct key keys_clock[] = {
 	KEY("autostart", clock_autostart, K_BOOL),
 	KEY("digest_catch_up_until", clock_digest_catch_up, K_CLOCK),
@@ -115,7 +129,7 @@ static const struct key keys_clock[] = {
 static const struct key keys_digest[] = {
 	{"time", K_CLOCK, offsetof(struct cfg_digest, at), sizeof(long long), 0, 0, 0},
 	D(timezone, K_ZONE), D(days, K_DAYS), D(jobs, K_WORDS), D(interviewers, K_WORDS), D(console, K_HANDLE),
-	D(slack_channel, K_STRING), {0}};
+	D(slack_channel, K_STRING), D(matrix_room, K_STRING), {0}};
 static const struct key keys_person[] = {P(name, K_STRING),     P(email, K_EMAIL),     P(role, K_ROLE),
                                          P(timezone, K_ZONE),   P(slack_id, K_STRING), P(matrix_id, K_STRING),
                                          {0}};
@@ -127,7 +141,7 @@ struct section {
 static const struct section sections[] = {
 	{"store", keys_store}, {"general", keys_general}, {"console", keys_console},
 	{"mail", keys_mail},   {"smtp", keys_smtp},       {"imap", keys_imap},       {"reminders", keys_reminders},
-	{"feedback", keys_feedback}, {"clock", keys_clock}, {"slack", keys_slack}, {0}};
+	{"feedback", keys_feedback}, {"clock", keys_clock}, {"slack", keys_slack}, {"matrix", keys_matrix}, {0}};
 
 void cfg_defaults(struct cfg *cfg)
 {
@@ -145,11 +159,16 @@ void cfg_defaults(struct cfg *cfg)
 	cfg->smtp_timeout = 30;
 	cfg->mail_max_reply_size = 10 << 20;
 	str_copy(cfg->mail_commands, sizeof cfg->mail_commands, "off");
+	str_copy(cfg->matrix_device_id, sizeof cfg->matrix_device_id, "INTERVIEWD");
+	str_copy(cfg->matrix_prefix, sizeof cfg->matrix_prefix, "!interview");
+	cfg->matrix_send_interval_ms = 200;
+	cfg->matrix_sync_timeout = 30;
+	cfg->matrix_backoff_max = 60;
 	str_copy(cfg->imap_tls, sizeof cfg->imap_tls, "implicit");
 	str_copy(cfg->imap_folder, sizeof cfg->imap_folder, "INBOX");
 	str_copy(cfg->imap_processed, sizeof cfg->imap_processed, "Processed");
 	str_copy(cfg->imap_failed, sizeof cfg->imap_failed, "Failed");
-	cfg->imap_interval = 60;
+	cfg->imap_interval = 15;
 	cfg->imap_timeout = 30;
 	cfg->reminder_leads = (struct cfg_spans){{86400, 3600}, 2};
 	cfg->remind_panel_email = 1;
@@ -167,6 +186,8 @@ void cfg_defaults(struct cfg *cfg)
 	cfg->slack_stale_after = 30;
 	cfg->slack_backoff_max = 60;
 }
+
+int cfg_matrix_on(const struct cfg *cfg) { return cfg->matrix_homeserver[0] != 0; }
 
 int cfg_slack_on(const struct cfg *cfg)
 {
@@ -252,6 +273,11 @@ static const char *check_string(enum kind kind, const char *v)
 		               !str_has_control(v) && !strchr(v, ' ')
 		           ? NULL
 		           : "is not a base URL (http:// or https://, ending in '/')";
+	case K_MXID:
+		return v[0] == '@' && strchr(v, ':') && strchr(v, ':') > v + 1 && strchr(v, ':')[1] && !strchr(v, ' ') &&
+		               !str_has_control(v)
+		           ? NULL
+		           : "is not a Matrix user id (@name:server)";
 	case K_MAILCMD:
 		return strcmp(v, "off") == 0 || strcmp(v, "authenticated") == 0 || strcmp(v, "tag") == 0
 		           ? NULL
@@ -518,10 +544,10 @@ static int add_digest(struct cfg *cfg, const struct toml_kv *kv, const char *fil
 	snprintf(where, sizeof where, "[digest.%s]", kv->key);
 	if (apply_table(keys_digest, d, kv->value, where, file, err, errlen) < 0)
 		return -1;
-	if (!d->console[0] && !d->slack_channel[0])
+	if (!d->console[0] && !d->slack_channel[0] && !d->matrix_room[0])
 		return fail(err, errlen, file, kv->line, kv->col, "[digest.%s] says nowhere to deliver: add console = "
-		                                                  "\"HANDLE\" (the person whose console shows it) or "
-		                                                  "slack_channel = \"C0123\"", kv->key);
+		            "\"HANDLE\" (the person whose console shows it), slack_channel = \"C0123\" or matrix_room = "
+		            "\"!room:server\"", kv->key);
 	return 0;
 }
 
@@ -638,6 +664,17 @@ static int check_names(const struct cfg *cfg, const char *file, char *err, size_
 		if (cfg->digests[i].slack_channel[0] && !cfg_slack_on(cfg))
 			return fail(err, errlen, file, cfg->digests[i].line, cfg->digests[i].col,
 			            "[digest.%s] slack_channel needs the Slack front end: set [slack] app_token and bot_token",
+			            cfg->digests[i].name);
+	if (cfg_matrix_on(cfg) && cfg_slack_on(cfg))
+		return fail(err, errlen, file, 1, 1, "[matrix] and [slack] are both set: run one chat front end per "
+		                                     "database (two daemons, two databases, if you need both)");
+	if (cfg_matrix_on(cfg) && (!cfg->matrix_user_id[0] || (!cfg->matrix_access_token[0] && !cfg->matrix_password[0])))
+		return fail(err, errlen, file, 1, 1, "[matrix] needs user_id and access_token (or password, to log in "
+		                                     "once)");
+	for (int i = 0; i < cfg->ndigests; i++)
+		if (cfg->digests[i].matrix_room[0] && !cfg_matrix_on(cfg))
+			return fail(err, errlen, file, cfg->digests[i].line, cfg->digests[i].col,
+			            "[digest.%s] matrix_room needs the Matrix front end: set [matrix] homeserver",
 			            cfg->digests[i].name);
 	if (strcmp(cfg->mail_commands, "authenticated") == 0 && !cfg->mail_authserv_id[0])
 		return fail(err, errlen, file, 1, 1, "[mail] commands = \"authenticated\" needs authserv_id: the name your "

@@ -47,6 +47,7 @@ struct cfg_digest {
 	struct cfg_words interviewers;  /* only interviews with one of these (none: all) */
 	char console[STORE_HANDLE_MAX + 1]; /* delivered to this person's console */
 	char slack_channel[64];         /* and/or posted to this Slack channel */
+	char matrix_room[256];          /* and/or posted to this Matrix room (!id:server) */
 	int line, col;
 };
 
@@ -114,6 +115,18 @@ struct cfg {
 	long long slack_backoff_max;          /* seconds: cap of the reconnect backoff */
 	struct cfg_job_channel *slack_jobs;   /* [slack.jobs] "Job title" = "C0123" */
 	int nslack_jobs;
+	/* [matrix]: the Matrix front end, on when homeserver is set. */
+	char matrix_homeserver[512];          /* base URL, ending in '/' */
+	char matrix_user_id[256];             /* the bot's @user:server */
+	char matrix_access_token[512];        /* secret */
+	char matrix_password[256];            /* secret: to log in when there is no token */
+	char matrix_device_id[64];            /* fixed: txn ids are deduplicated per device */
+	char matrix_prefix[32];               /* "!interview" */
+	struct cfg_words matrix_allow_invites;/* inviters (@user:server or :server) whose invites are taken */
+	long long matrix_send_interval_ms;    /* pacing of sends per room */
+	long long matrix_sync_timeout;        /* seconds the server may hold a sync */
+	long long matrix_backoff_max;         /* seconds: cap of the retry backoff */
+	char matrix_ca_file[CFG_PATH_MAX];
 	struct cfg_person *people;
 	int npeople;
 	struct cfg_digest *digests;
@@ -132,6 +145,9 @@ void cfg_free(struct cfg *cfg);
 int cfg_slack_on(const struct cfg *cfg);
 /* The channel for cards about JOB ([slack.jobs], else [slack] channel; "" if none). */
 const char *cfg_slack_channel(const struct cfg *cfg, const char *job);
+
+/* 1 when [matrix] homeserver is set: the Matrix front end runs. */
+int cfg_matrix_on(const struct cfg *cfg);
 
 /* Prints the effective settings as TOML, secrets shown as "********". */
 void cfg_print(const struct cfg *cfg, FILE *out);

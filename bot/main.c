@@ -4,7 +4,7 @@
 #include "bot/cfg.h"
 #include "bot/console.h"
 #include "bot/sender.h"
-#include "bot/slack.h"
+#include "bot/frontend.h"
 #include "bot/timer.h"
 #include "lib/clock.h"
 #include "lib/tz.h"
@@ -25,7 +25,7 @@ static const char usage_main[] =
 	"complete interviews by typing commands; everything is kept in SQLite.\n"
 	"\n"
 	"commands:\n"
-	"  run            run the daemon: Slack when [slack] is configured, else the console\n"
+	"  run            run the daemon: Slack or Matrix when configured, else the console\n"
 	"  console        type commands as a configured person and read the replies\n"
 	"  check-config   validate a config file and print the effective settings\n"
 	"  digest         print a team channel's digest now (--channel NAME)\n"
@@ -58,8 +58,10 @@ static const char usage_run[] =
 	"usage: interviewd [-c FILE] run [--as HANDLE] [--json]\n"
 	"\n"
 	"Runs the assistant. With [slack] configured (both tokens) it connects to Slack over\n"
-	"Socket Mode and serves /interview, buttons and forms, sends email and runs the\n"
-	"clock until SIGTERM or SIGINT; logs go to standard error. With no Slack configured\n"
+	"Socket Mode and serves /interview, buttons and forms; with [matrix] homeserver set\n"
+	"it syncs with the Matrix homeserver and serves !interview in its rooms. Either way\n"
+	"it sends email and runs the clock until SIGTERM or SIGINT (exit 0; 1 when Matrix\n"
+	"refused its token); logs go to standard error. With neither configured\n"
 	"it runs the console front end on standard input (same options as \"console\"),\n"
 	"writing emails to the mail folder. Either way, with [imap] host set it also reads\n"
 	"the replies that arrive in that mailbox (feedback, answers to invites, candidates).\n";
@@ -70,7 +72,8 @@ static const char usage_check[] =
 	"Validates FILE (or the -c FILE) and prints the effective settings, secrets masked.\n"
 	"Exits 1 with file:line:col: reason when something is wrong. With [slack]\n"
 	"configured it also tries both tokens (auth.test, apps.connections.open) and says\n"
-	"which scopes are missing; exits 1 when one does not work.\n";
+	"which scopes are missing; with [matrix], the homeserver and the token (whoami).\n"
+	"Exits 1 when one does not work.\n";
 
 static const char usage_digest[] =
 	"usage: interviewd [-c FILE] digest --channel NAME\n"
@@ -167,7 +170,8 @@ static int cmd_check(const char *config, int argc, char **argv)
 		return 1;
 	}
 	cfg_print(&cfg, stdout);
-	int rc = cfg_slack_on(&cfg) ? slack_check(&cfg, stdout) : 0;
+	const struct frontend *fe = frontend_of(&cfg);
+	int rc = fe ? fe->check(&cfg, stdout) : 0;
 	cfg_free(&cfg);
 	return rc;
 }
@@ -175,7 +179,7 @@ static int cmd_check(const char *config, int argc, char **argv)
 static volatile int stopping;
 static void on_signal(int sig) { stopping = sig; }
 
-/* run: Slack when it is configured, else the console. */
+/* run: the chat front end the config turns on (Slack, Matrix), else the console. */
 static int cmd_run(const char *config, int argc, char **argv)
 {
 	struct cfg probe;
@@ -183,9 +187,9 @@ static int cmd_run(const char *config, int argc, char **argv)
 	/* a config that does not load: the console reports its error */
 	if (wants_help(argc, argv) || cfg_load(config, &probe, err, sizeof err) < 0)
 		return cmd_console(config, argc, argv, usage_run);
-	int slack = cfg_slack_on(&probe);
+	const struct frontend *fe = frontend_of(&probe);
 	cfg_free(&probe);
-	if (!slack)
+	if (!fe)
 		return cmd_console(config, argc, argv, usage_run);
 	if (argc > 0)
 		return usage_error(usage_run, "unexpected argument (--as and --json are for the console)", argv[0]);
@@ -200,7 +204,7 @@ static int cmd_run(const char *config, int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	int rc = slack_run(&app, &stopping);
+	int rc = frontend_of(&app.cfg)->run(&app, &stopping);
 	app_close(&app);
 	return rc;
 }

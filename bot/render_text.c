@@ -3,6 +3,7 @@
 #include "bot/render.h"
 #include "lib/tzfmt.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static void times(const struct cmd_reply *r, const struct store_interview *iv, char *buf, size_t len)
@@ -168,4 +169,18 @@ void render_text(const struct cmd_reply *r, FILE *out)
 	}
 	for (int i = 0; i < r->nnotes; i++)
 		fprintf(out, "  note: %s\n", r->notes[i]);
+}
+
+char *render_text_string(const struct cmd_reply *r)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return NULL;
+	render_text(r, f);
+	if (fclose(f) == 0)
+		return text;
+	free(text);
+	return NULL;
 }

@@ -183,9 +183,9 @@ static void execute(struct ctx *x, const char *text, const char *key, struct cmd
 	struct cmd_request req = {.text = text, .via = "slack", .key = key, .now = x->now, .on_change = on_change, .arg = x};
 	person_of(x->sl, x->user, x->now, &req.actor);
 	link_mentions(x->sl, text, x->now);
-	int64_t t0 = slack_now_ms();
+	int64_t t0 = clock_mono_ms();
 	cmd_execute(x->sl->app->st, &x->sl->app->set, &req, r);
-	int64_t took = slack_now_ms() - t0;
+	int64_t took = clock_mono_ms() - t0;
 	slog("info", "msg=\"command\" envelope=%s user=%s command=%s outcome=%s ms=%lld", x->envelope, x->user,
 	     r->command[0] ? r->command : "-", r->kind == REPLY_ERROR ? "error" : r->kind == REPLY_DUPLICATE ? "duplicate" : "ok",
 	     (long long)took);
@@ -471,7 +471,7 @@ static void dispatch(struct slack *sl, const struct slack_inbound *in)
 	} else {
 		slack_socket_reply(sl->sock, in->id, NULL, NULL);
 	}
-	int64_t took = slack_now_ms() - in->received_ms;
+	int64_t took = clock_mono_ms() - in->received_ms;
 	if (took > sl->slow_ms)
 		slog("warn", "msg=\"slow envelope\" envelope=%s ms=%lld", in->id, (long long)took);
 	cJSON_Delete(env);

@@ -1,31 +1,11 @@
 /* slack_api.c: see slack_api.h. */
 #include "bot/slack_api.h"
+#include "lib/buf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-struct buf {
-	char *p;
-	size_t n;
-};
-
-static size_t on_body(char *data, size_t size, size_t n, void *arg)
-{
-	struct buf *b = arg;
-	size_t add = size * n;
-	if (b->n + add > 4 << 20)
-		return 0; /* no answer of ours is this large */
-	char *grown = realloc(b->p, b->n + add + 1);
-	if (!grown)
-		return 0;
-	memcpy(grown + b->n, data, add);
-	b->p = grown;
-	b->n += add;
-	b->p[b->n] = 0;
-	return add;
-}
 
 static size_t on_header(char *data, size_t size, size_t n, void *arg)
 {
@@ -92,7 +72,7 @@ static int post(struct slack_api *a, const char *url, const char *token, const c
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, json ? json : "{}");
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, buf_curl_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, a);
@@ -135,7 +115,7 @@ int slack_api_call(struct slack_api *a, const char *method, const cJSON *body, c
 		*resp = NULL;
 	int rc = post(a, url, app ? a->cfg->slack_app_token : a->cfg->slack_bot_token, body, &out, &status, err, errlen);
 	if (rc == SLACK_OK) {
-		cJSON *j = cJSON_Parse(out.p ? out.p : "");
+		cJSON *j = cJSON_Parse(out.s ? out.s : "");
 		const cJSON *ok = cJSON_GetObjectItem(j, "ok"), *e = cJSON_GetObjectItem(j, "error");
 		if (!cJSON_IsBool(ok)) {
 			snprintf(err, errlen, "%s: HTTP %ld with an answer that is not Slack's JSON", method, status);
@@ -154,7 +134,7 @@ int slack_api_call(struct slack_api *a, const char *method, const cJSON *body, c
 		snprintf(why, sizeof why, "%s", err);
 		snprintf(err, errlen, "%s: %s", method, why);
 	}
-	free(out.p);
+	free(out.s);
 	return rc;
 }
 
@@ -165,9 +145,9 @@ int slack_api_respond(struct slack_api *a, const char *url, const cJSON *body, c
 	int rc = post(a, url, NULL, body, &out, &status, err, errlen);
 	if (rc == SLACK_OK && status != 200) {
 		/* used or expired URLs (404) and the like: another try will not help */
-		snprintf(err, errlen, "response_url: HTTP %ld %.80s", status, out.p ? out.p : "");
+		snprintf(err, errlen, "response_url: HTTP %ld %.80s", status, out.s ? out.s : "");
 		rc = SLACK_REFUSED;
 	}
-	free(out.p);
+	free(out.s);
 	return rc;
 }

@@ -249,7 +249,7 @@ static void outcome(struct out *x, const struct store_outbox_row *row, const cha
 			olog("error", row, method, "the bot token was refused; check [slack] bot_token (xoxb-...)");
 	} else if (x->api.retry_after > 0) {
 		wait = x->api.retry_after;
-		pace_of(x->methods, 16, method)->free_at = slack_now_ms() + wait * 1000;
+		pace_of(x->methods, 16, method)->free_at = clock_mono_ms() + wait * 1000;
 	}
 	olog("warn", row, method, err);
 	store_outbox_retry(x->st, row->id, now + wait, err);
@@ -304,7 +304,7 @@ static int deliver(struct out *x, const struct store_outbox_row *row, time_t now
 		refresh(x, row, now);
 		return 0;
 	}
-	int64_t ms = slack_now_ms();
+	int64_t ms = clock_mono_ms();
 	struct pace *me = pace_of(x->methods, 16, method);
 	if (me->free_at > ms) { /* rate limited: the whole method waits */
 		cJSON_Delete(body);
@@ -325,7 +325,7 @@ static int deliver(struct out *x, const struct store_outbox_row *row, time_t now
 	                                                              sizeof err);
 	cJSON_Delete(body);
 	if (ch)
-		ch->free_at = slack_now_ms() + x->o->cfg->slack_post_interval_ms;
+		ch->free_at = clock_mono_ms() + x->o->cfg->slack_post_interval_ms;
 	int tx = rc == SLACK_OK && card && store_begin(x->st) == 0; /* the card and "sent" together */
 	if (rc == SLACK_OK && card)
 		remember_card(x, row, resp, now);
@@ -367,8 +367,8 @@ static int wait_ms(struct out *x, time_t now, int deferred)
 		return deferred ? 200 : 50;
 	int64_t a = store_outbox_next_due(x->st, "slack"), b = store_outbox_next_due(x->st, "chat");
 	int64_t due = !a ? b : !b ? a : a < b ? a : b;
-	if (!due || due - now > 60) /* rows another process wrote (ingest-mail) show within a minute */
-		return 60000;
+	if (!due || due - now > 2) /* rows another process wrote (ingest-mail) show within 2 s */
+		return 2000;
 	return due <= now ? 0 : (int)(due - now) * 1000;
 }
 

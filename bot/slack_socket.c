@@ -2,6 +2,7 @@
  * dispatcher and the URL fetchers reach it only through the locked queues below and
  * lws_cancel_service(), which wakes the loop. */
 #include "bot/slack_socket.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "bot/slack_api.h"
 
@@ -77,13 +78,6 @@ struct slack_socket {
 	struct queued *queue, *queue_tail;
 	int stop;
 };
-
-int64_t slack_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 #define slog(level, ...) log_line("slack", level, __VA_ARGS__)
 
@@ -270,7 +264,7 @@ static void queue_work(struct slack_socket *s, const char *id, char *json)
 	}
 	snprintf(q->in.id, sizeof q->in.id, "%s", id);
 	q->in.json = json;
-	q->in.received_ms = slack_now_ms();
+	q->in.received_ms = clock_mono_ms();
 	pthread_mutex_lock(&s->lock);
 	if (s->queue_tail)
 		s->queue_tail->next = q;
@@ -292,7 +286,7 @@ static void enqueue(struct slack_socket *s, struct conn *c, const char *id, cons
 	}
 	snprintf(p->id, sizeof p->id, "%s", id);
 	p->conn_id = c->id;
-	p->deadline = slack_now_ms() + s->cfg->slack_reply_wait_ms;
+	p->deadline = clock_mono_ms() + s->cfg->slack_reply_wait_ms;
 	pthread_mutex_lock(&s->lock);
 	p->next = s->pending;
 	s->pending = p;
@@ -306,7 +300,7 @@ static void on_hello(struct slack_socket *s, struct conn *c, const cJSON *j)
 	const cJSON *life = cJSON_GetObjectItem(dbg, "approximate_connection_time");
 	const cJSON *host = cJSON_GetObjectItem(dbg, "host");
 	const cJSON *num = cJSON_GetObjectItem(j, "num_connections");
-	int64_t now = slack_now_ms();
+	int64_t now = clock_mono_ms();
 	c->state = C_READY;
 	c->since = now;
 	/* replace it a little before Slack says it will end */
@@ -323,11 +317,11 @@ static void on_disconnect(struct slack_socket *s, struct conn *c, const cJSON *j
 	slog("info", "msg=\"Slack asks to disconnect\" conn=%d reason=%s", c->id, why);
 	if (strcmp(why, "link_disabled") == 0) {
 		slog("error", "msg=\"Socket Mode is turned off for this app; turn it on in the app settings\"");
-		s->next_attempt = slack_now_ms() + PARK_MS;
+		s->next_attempt = clock_mono_ms() + PARK_MS;
 		c->closing = 1;
 	} else if (strcmp(why, "too_many_websockets") == 0) {
 		s->failures++;
-		s->next_attempt = slack_now_ms() + 10000;
+		s->next_attempt = clock_mono_ms() + 10000;
 		c->closing = 1;
 	} else {
 		c->retiring = 1; /* warning, refresh_requested: a successor opens first */
@@ -357,7 +351,7 @@ static void on_message(struct slack_socket *s, struct conn *c, const char *text)
 
 static void on_receive(struct slack_socket *s, struct conn *c, const void *in, size_t len)
 {
-	c->last_rx = slack_now_ms();
+	c->last_rx = clock_mono_ms();
 	if (lws_frame_is_binary(c->wsi)) {
 		if (lws_is_final_fragment(c->wsi))
 			slog("warn", "msg=\"dropped a binary frame\" conn=%d", c->id);
@@ -396,7 +390,7 @@ static int64_t backoff_ms(struct slack_socket *s)
 
 static void conn_gone(struct slack_socket *s, struct conn *c, const char *why)
 {
-	int64_t now = slack_now_ms();
+	int64_t now = clock_mono_ms();
 	int was_ready = c->state == C_READY;
 	if (!c->retiring && !c->closing) {
 		if (!was_ready || now - c->since < STABLE_MS)
@@ -446,7 +440,7 @@ static void start_fetch(struct slack_socket *s, struct conn *c)
 	c->id = ++s->next_conn_id;
 	c->owner = s;
 	c->state = C_FETCHING;
-	c->since = slack_now_ms();
+	c->since = clock_mono_ms();
 	if (pthread_create(&c->fetcher, NULL, fetch, c) != 0) {
 		c->fetch_done = 1;
 		c->fetch_rc = SLACK_RETRY;
@@ -479,7 +473,7 @@ static int connect_url(struct slack_socket *s, struct conn *c)
 	i.opaque_user_data = c;
 	i.pwsi = &c->wsi;
 	c->state = C_CONNECTING;
-	c->since = slack_now_ms();
+	c->since = clock_mono_ms();
 	if (!lws_client_connect_via_info(&i) && c->state == C_CONNECTING) {
 		snprintf(c->fetch_err, sizeof c->fetch_err, "could not start connecting to %s", addr);
 		return -1;
@@ -498,7 +492,7 @@ static void fetched(struct slack_socket *s, struct conn *c)
 	if (c->fetch_rc == SLACK_AUTH) {
 		slog("error", "msg=\"the app token was refused; check [slack] app_token (xapp-..., scope "
 		              "connections:write)\" why=\"%s\"", c->fetch_err);
-		s->next_attempt = slack_now_ms() + PARK_MS;
+		s->next_attempt = clock_mono_ms() + PARK_MS;
 		c->retiring = 1; /* counted already */
 	}
 	conn_gone(s, c, c->fetch_err);
@@ -566,7 +560,7 @@ static void manage(struct slack_socket *s, int64_t now)
 static void tick(lws_sorted_usec_list_t *sul)
 {
 	struct slack_socket *s = lws_container_of(sul, struct slack_socket, tick);
-	int64_t now = slack_now_ms();
+	int64_t now = clock_mono_ms();
 	int waiting = flush_acks(s, now);
 	manage(s, now);
 	lws_sul_schedule(s->ctx, 0, &s->tick, tick, (waiting ? 50 : 500) * LWS_US_PER_MS);
@@ -579,19 +573,19 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	switch (reason) {
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		if (s) {
-			flush_acks(s, slack_now_ms());
-			manage(s, slack_now_ms());
+			flush_acks(s, clock_mono_ms());
+			manage(s, clock_mono_ms());
 		}
 		return 0;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		c->state = C_HELLO;
-		c->since = c->last_rx = c->last_ping = slack_now_ms();
+		c->since = c->last_rx = c->last_ping = clock_mono_ms();
 		return 0;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
 		on_receive(s, c, in, len);
 		return 0;
 	case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
-		c->last_rx = slack_now_ms();
+		c->last_rx = clock_mono_ms();
 		return 0;
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
 		return conn_writeable(c);
@@ -647,7 +641,7 @@ struct slack_socket *slack_socket_start(const struct cfg *cfg, char *err, size_t
 	s->cfg = cfg;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->work, NULL);
-	srand((unsigned)slack_now_ms());
+	srand((unsigned)clock_mono_ms());
 	lws_set_log_level(LLL_ERR, lws_to_log);
 	struct lws_context_creation_info info;
 	memset(&info, 0, sizeof info);

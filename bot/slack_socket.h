@@ -49,6 +49,4 @@ int slack_socket_next(struct slack_socket *s, struct slack_inbound *in, int time
  * an envelope of type "interviewd.unsent_reply" ({"response_url", "payload"}). */
 int slack_socket_reply(struct slack_socket *s, const char *id, const char *payload, const char *fallback_url);
 
-int64_t slack_now_ms(void);
-
 #endif

@@ -1,5 +1,7 @@
 /* timer.c: see timer.h. */
 #include "bot/timer.h"
+#include "bot/matrix_out.h"
+#include "bot/matrix_render.h"
 #include "bot/slack_out.h"
 #include "commands/digest.h"
 #include "commands/duty.h"
@@ -102,6 +104,7 @@ static void send_digest(struct state *s, const struct cfg_digest *d, time_t due,
 	else if (store_digest_sent(s->st, d->name, day) != 0 ||
 	         (d->console[0] && store_chat_add(s->st, d->console, "digest", 0, text, now) < 0) ||
 	         (d->slack_channel[0] && slack_queue_text(s->st, "digest", d->slack_channel, 0, text, now) < 0) ||
+	         (d->matrix_room[0] && matrix_queue(s->st, "digest", d->matrix_room, 0, matrix_notice(text, NULL), now) < 0) ||
 	         store_digest_add(s->st, d->name, day, due, now) < 0 || store_commit(s->st) < 0)
 		store_rollback(s->st); /* sent meanwhile by another run, or the store failed */
 	else if (++s->queued)

@@ -84,3 +84,12 @@ void buf_add_html(struct buf *b, const char *s)
 		run = s + 1;
 	}
 }
+
+size_t buf_curl_write(char *data, size_t size, size_t n, void *arg)
+{
+	struct buf *b = arg;
+	if (b->len + size * n > BUF_CURL_MAX)
+		return 0;
+	buf_put(b, data, size * n);
+	return b->oom ? 0 : size * n;
+}

@@ -20,6 +20,10 @@ void buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf,
 /* The text ("" when nothing was written), handed to the caller; NULL when out of
  * memory. The buf is empty afterwards. */
 char *buf_take(struct buf *b);
+/* A libcurl write callback (CURLOPT_WRITEFUNCTION) appending to the struct buf ARG; it
+ * ends the transfer past BUF_CURL_MAX bytes or when out of memory. */
+#define BUF_CURL_MAX (128u << 20)
+size_t buf_curl_write(char *data, size_t size, size_t n, void *arg);
 void buf_free(struct buf *b);
 
 #endif

@@ -58,3 +58,10 @@ int clock_now(time_t *now, char *err, size_t errlen)
 	}
 	return 0;
 }
+
+int64_t clock_mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -7,6 +7,7 @@
 #define INTERVIEWD_CLOCK_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 /* Sets *NOW; -1 with a reason in ERR if INTERVIEWD_NOW is set but unreadable. */
@@ -15,5 +16,8 @@ int clock_now(time_t *now, char *err, size_t errlen);
 /* 1 when time comes from a file (INTERVIEWD_NOW=@FILE): sleepers must then look at
  * the file often instead of sleeping until the next due time. */
 int clock_from_file(void);
+
+/* Milliseconds on the monotonic clock (for pacing and timeouts, never for dates). */
+int64_t clock_mono_ms(void);
 
 #endif

@@ -118,26 +118,10 @@ static int read_lines(const struct mail_msg *m, struct lines *l)
 	return 0;
 }
 
-/* R as text, malloc'd. */
-static char *rendered(const struct cmd_reply *r)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	if (!f)
-		return NULL;
-	render_text(r, f);
-	if (fclose(f) != 0) {
-		free(text);
-		return NULL;
-	}
-	return text;
-}
-
 /* One command and what it answered, in both parts of the email. */
 static void answer_one(struct buf *txt, struct buf *html, const char *line, const struct cmd_reply *r)
 {
-	char *out = rendered(r);
+	char *out = render_text_string(r);
 	buf_addf(txt, "> %s\n%s\n", line, out ? out : "(out of memory)\n");
 	buf_add(html, "<p style=\"margin:18px 0 4px\"><code style=\"font-weight:bold\">");
 	buf_add_html(html, line);

@@ -15,12 +15,6 @@ struct imap {
 	char base[600];      /* imap[s]://host:port/ */
 };
 
-static size_t on_data(char *data, size_t size, size_t n, void *arg)
-{
-	buf_put(arg, data, size * n);
-	return ((struct buf *)arg)->oom ? 0 : size * n;
-}
-
 struct imap *imap_new(const struct imap_settings *s)
 {
 	struct imap *im = calloc(1, sizeof *im);
@@ -61,7 +55,7 @@ static int request(struct imap *im, const char *folder, const char *command, str
 	curl_easy_setopt(c, CURLOPT_USE_SSL, strcmp(im->s.tls, "starttls") == 0  ? (long)CURLUSESSL_ALL
 	                                     : strcmp(im->s.tls, "optional") == 0 ? (long)CURLUSESSL_TRY
 	                                                                          : (long)CURLUSESSL_NONE);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, buf_curl_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, im->s.timeout);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, im->s.timeout);

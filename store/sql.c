@@ -172,4 +172,11 @@ const char *const store_sql[Q_COUNT] = {
 	[Q_RSVP_PUT] = "INSERT INTO rsvps (interview_id, email, partstat, comment, at) VALUES (?1, ?2, ?3, ?4, ?5) "
 	               "ON CONFLICT (interview_id, email) DO UPDATE SET partstat = ?3, comment = ?4, at = ?5",
 	[Q_RSVPS_OF] = "SELECT email, partstat, coalesce(comment, ''), at FROM rsvps WHERE interview_id = ?1 ORDER BY email",
+	[Q_META_PUT] = "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2",
+	[Q_MATRIX_USER_GET] = "SELECT coalesce(tz, ''), fetched_at FROM matrix_users WHERE user_id = ?1",
+	[Q_MATRIX_USER_PUT] = "INSERT OR REPLACE INTO matrix_users (user_id, tz, fetched_at) VALUES (?1, ?2, ?3)",
+	[Q_MATRIX_DM_GET] = "SELECT room_id FROM matrix_dms WHERE user_id = ?1",
+	[Q_MATRIX_DM_PUT] = "INSERT OR REPLACE INTO matrix_dms (user_id, room_id) VALUES (?1, ?2)",
+	[Q_MATRIX_DM_DROP] = "DELETE FROM matrix_dms WHERE user_id = ?1",
+	[Q_MATRIX_TOLD] = "INSERT OR IGNORE INTO matrix_encrypted (room_id, told_at) VALUES (?1, ?2)",
 };

@@ -344,6 +344,18 @@ int store_slack_user_get(struct store *st, const char *user_id, struct store_sla
 int store_slack_user_put(struct store *st, const struct store_slack_user *u);
 int store_slack_dm_get(struct store *st, const char *user_id, char channel[STORE_SLACK_ID_MAX + 1]);
 int store_slack_dm_put(struct store *st, const char *user_id, const char *channel);
+/* Matrix: meta values (the sync token), profiles' zones, DM rooms, encrypted rooms. */
+#define STORE_MATRIX_ID_MAX 255
+int store_meta_put(struct store *st, const char *key, const char *value);
+/* The zone USER's profile gave ("" if none) and when it was read: 1, 0 unknown, <0. */
+int store_matrix_user_get(struct store *st, const char *user, char tz[STORE_TZ_MAX + 1], int64_t *fetched_at);
+int store_matrix_user_put(struct store *st, const char *user, const char *tz, int64_t now);
+int store_matrix_dm_get(struct store *st, const char *user, char room[STORE_MATRIX_ID_MAX + 1]);
+/* ROOM NULL: forgets USER's DM room (they left it). */
+int store_matrix_dm_put(struct store *st, const char *user, const char *room);
+/* 1 when ROOM was not known to be encrypted (so the bot says it cannot read it), 0 when
+ * it was, <0. */
+int store_matrix_told_encrypted(struct store *st, const char *room, int64_t now);
 /* The Slack cards posted about an interview (channel and message ts), newest first. */
 struct store_slack_card {
 	char channel[STORE_SLACK_ID_MAX + 1];

@@ -202,6 +202,49 @@ $ check-config
 exit 1
 ~ [digest.hiring] slack_channel needs the Slack front end: set [slack] app_token and bot_token
 config
+[matrix]
+homeserver = "https://matrix.example.org/"
+user_id = "@interviewd:example.org"
+end
+$ check-config
+exit 1
+~ [matrix] needs user_id and access_token (or password, to log in once)
+config
+[matrix]
+homeserver = "https://matrix.example.org/"
+user_id = "interviewd"
+access_token = "syt_1"
+end
+$ check-config
+exit 1
+~ config.toml:3:11: "interviewd" is not a Matrix user id (@name:server)
+config
+[matrix]
+homeserver = "https://matrix.example.org/"
+user_id = "@interviewd:example.org"
+access_token = "syt_1"
+[slack]
+app_token = "xapp-1"
+bot_token = "xoxb-1"
+end
+$ check-config
+exit 1
+~ [matrix] and [slack] are both set: run one chat front end per database (two daemons, two databases, if you need both)
+config
+[matrix]
+sync_timeout = 0
+end
+$ check-config
+exit 1
+~ "sync_timeout" must be from 1 to 60
+config
+[digest.hiring]
+matrix_room = "!team:example.org"
+end
+$ check-config
+exit 1
+~ [digest.hiring] matrix_room needs the Matrix front end: set [matrix] homeserver
+config
 timezone = "Europe/Berlin"
 end
 $ check-config
