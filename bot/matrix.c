@@ -340,7 +340,7 @@ static int run_command(struct mx *m, const char *room, const cJSON *ev, const ch
 	struct cmd_reply r;
 	cmd_execute(st, &m->app->set, &req, &r);
 	size_t n = strlen(r.message);
-	if (!req.actor.id && r.kind == REPLY_ERROR && strstr(r.message, "[people]")) /* say what to add */
+	if (!req.actor.id && strstr(r.message, "[people]")) /* say what to add */
 		snprintf(r.message + n, sizeof r.message - n, " (their matrix_id = \"%.300s\")", sender);
 	int rc = 0;
 	if (r.kind == REPLY_ERROR && strncmp(r.message, "the database failed", 19) == 0)

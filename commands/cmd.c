@@ -36,6 +36,7 @@ static const struct spec specs[] = {
 	{"candidate", cmd_candidate, "", 0, WHO_RECRUITER, "see a candidate's history"},
 	{"stats", cmd_stats, "", 0, WHO_PANEL, "see the counts"},
 	{"tz", cmd_tz, "", 1, WHO_ANYONE, ""},
+	{"whoami", cmd_whoami, "", 0, WHO_ANYONE, ""},
 	{"help", cmd_help, "", 0, WHO_ANYONE, ""},
 	{0},
 };

@@ -41,6 +41,7 @@ static const struct usage usages[] = {
 	 "  schedules the next round: round + 1, with the job, type, duration and panel of the last one."},
 	{"stats", "stats\n  interviews today, this week, completed and cancelled."},
 	{"tz", "tz [Europe/Berlin]\n  shows or sets your time zone (an IANA name)."},
+	{"whoami", "whoami\n  who you are here: your handle, role and time zone."},
 	{"help", "help [command]"},
 	{0},
 };
@@ -54,7 +55,7 @@ static const char overview[] =
 	"  feedback #42 rating:4 recommendation:hire feedback:\"...\"\n"
 	"  list [today|week|upcoming|all] [status:] [candidate:] [interviewer:]\n"
 	"  show #42 / candidate jane@example.com / next jane@example.com when:\"...\"\n"
-	"  stats / tz [Europe/Berlin] / help COMMAND";
+	"  stats / tz [Europe/Berlin] / whoami / help COMMAND";
 
 const char *cmd_usage(const char *name)
 {

@@ -113,6 +113,7 @@ int cmd_show(struct cmd_ctx *c);
 int cmd_candidate(struct cmd_ctx *c);
 int cmd_stats(struct cmd_ctx *c);
 int cmd_tz(struct cmd_ctx *c);
+int cmd_whoami(struct cmd_ctx *c);
 int cmd_help(struct cmd_ctx *c);
 
 #endif

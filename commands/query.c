@@ -201,6 +201,22 @@ int cmd_tz(struct cmd_ctx *c)
 	return 0;
 }
 
+int cmd_whoami(struct cmd_ctx *c)
+{
+	const struct store_person *p = c->actor;
+	c->out->kind = REPLY_TEXT;
+	if (p->id == 0) {
+		snprintf(c->out->message, sizeof c->out->message,
+		         "You are not set up here: ask an administrator to add you to [people] in the config");
+		return 0;
+	}
+	snprintf(c->out->message, sizeof c->out->message, "You are %s (%s%s%s%s), %s; your times are in %s%s", p->handle,
+	         p->name, p->email[0] ? " <" : "", p->email, p->email[0] ? ">" : "",
+	         p->role == ROLE_RECRUITER ? "a recruiter" : "an interviewer", cmd_zone(c),
+	         p->tz[0] ? "" : " (the default)");
+	return 0;
+}
+
 int cmd_help(struct cmd_ctx *c)
 {
 	const char *name = c->args->npos ? c->args->pos[0] : NULL;

@@ -75,9 +75,13 @@ as alice
 -- ... but may read the help and keep their own time zone.
 > help
 = data.message interviewd commands
+> whoami
+= data.message You are alice (Alice Example <alice@example.com>), an interviewer; your times are in Europe/Berlin (the default)
 > tz Europe/London
 = data.message Your time zone is now Europe/London (it is Sun 9 Mar 2031 08:00 there)
 sql SELECT handle, coalesce(tz, '-') FROM people ORDER BY id => rita|-;alice|Europe/London;bob|-
+> whoami
+= data.message You are alice (Alice Example <alice@example.com>), an interviewer; your times are in Europe/London
 
 -- On the day: alice runs her own interview and gives feedback; not bob's.
 now 2031-03-10T14:05:00+01:00

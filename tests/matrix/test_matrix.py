@@ -26,6 +26,8 @@ Cases (name them on the command line to run a few):
   firststart  the first start: whoami (Bearer) -> filter -> sync; the backlog's commands
               not run; a pending invite from hs.test joined, one from evil.test not;
               invites while running likewise; the sync token stored
+  crash       kill -9 while the server holds a reply's send: the next run sends the row
+              again with the same txnId; the room has the reply once
   restart     SIGTERM while a sync is held (exit 0), commands sent while it is down, a
               second start resumes from the stored token: each run once, nothing
               replayed; a third start with nothing new says nothing
@@ -755,6 +757,53 @@ def case_firststart(binary):
 
 # ---- case: a restart -------------------------------------------------------------------------
 
+def case_crash(binary):
+    """kill -9 while the server holds a reply's send (it stores the event after the hold,
+    but the daemon never hears so): the next run sends that row again with the same
+    txnId, the server answers from its txn map, and the room has the reply once."""
+    folder = tmpdir("crash")
+    fake = Fake(folder)
+    setup_people(fake)
+    room = fake.room(RITA, [IVAN, BOT], name="Hiring")
+    d = Daemon(binary, folder, fake)
+    d2 = None
+    try:
+        eid, ev = command(fake, room, PREFIX + " stats")
+        check_reply("before the crash", ev, eid, d)
+        fake.misbehave(path=r"/send/", method="PUT", action="delay", seconds=3)
+        eid, pos = say(fake, room, PREFIX + ' schedule candidate:"Cora Ash <cora@example.com>" '
+                                            'when:"2031-03-11 10:00" with:ivan')
+        T.check("the reply's send reached the server", wait_until(
+            lambda: d.q("SELECT count(*) AS n FROM outbox WHERE transport = 'matrix' AND kind = 'reply' "
+                        "AND sent_at IS NULL")[0]["n"] >= 1, 5), "an unsent reply row", None)
+        time.sleep(1.0)  # inside the fake's 3 s hold
+        d.p.kill()
+        d.p.wait()
+        d.stopped = True
+        d.errf.close()
+        T.eq("the interview was committed before the crash", 1,
+             len([r for r in d.interviews() if r["cemail"] == "cora@example.com"]))
+        wait_until(lambda: len(replies_to(fake, room, eid)) >= 1, 5)  # the hold ends: the server stores it
+        first = replies_to(fake, room, eid)
+        T.eq("the server stored the reply once, though the daemon never heard", 1, len(first))
+        d2 = Daemon(binary, folder, fake, name="daemon2")
+        T.check("the next run sends the row again and marks it sent", wait_until(
+            lambda: d2.q("SELECT count(*) AS n FROM outbox WHERE transport = 'matrix' AND sent_at IS NULL")[0]["n"]
+            == 0, 10), "no unsent rows", d2.q("SELECT id, attempts, last_error FROM outbox WHERE sent_at IS NULL"))
+        puts = [e for e in fake.log(0, "PUT", r"/send/")[1] if first and e.get("txn") == first[0].get("txn_id")]
+        T.check("with the same txnId (answered from the server's txn map)", len(puts) >= 2,
+                ">= 2 PUTs of %s" % (first and first[0].get("txn_id")), [(e["status"], e.get("txn")) for e in puts])
+        time.sleep(0.5)
+        T.eq("the room has the reply once", 1, len(replies_to(fake, room, eid)))
+        T.eq("the command ran once", 1, len([r for r in d2.interviews() if r["cemail"] == "cora@example.com"]))
+        d2.stop()
+    finally:
+        for x in (d, d2):
+            if x:
+                x.stop(check=False)
+        fake.stop()
+
+
 def case_restart(binary):
     folder = tmpdir("restart")
     fake = Fake(folder)
@@ -861,6 +910,10 @@ def case_ignore(binary):
         eid, ev = command(fake, room, PREFIX + " stats", sender=SAM)
         check_reply("an unknown sender (told what to add)", ev, eid, d, icase=["not set up"],
                     must=['matrix_id = "%s"' % SAM])
+        eid, ev = command(fake, room, PREFIX + " whoami", sender=SAM)
+        check_reply("whoami of an unknown sender", ev, eid, d, icase=["not set up"], must=['matrix_id = "%s"' % SAM])
+        eid, ev = command(fake, room, PREFIX + " whoami")
+        check_reply("whoami of rita", ev, eid, d, ["You are rita (Rita Recruiter <rita@example.com>), a recruiter"])
         eid, ev = command(fake, room, PREFIX + ' schedule candidate:"Sam Said <said@example.com>" '
                                               'when:"2031-03-14 10:00"', sender=SAM)
         check_reply("an unknown sender's schedule", ev, eid, d, icase=["not set up"], must_not=["Scheduled"])
@@ -1338,7 +1391,7 @@ def case_token(binary):
 # ---- main -------------------------------------------------------------------------------------------------
 
 CASES = [("lifecycle", case_lifecycle), ("firststart", case_firststart), ("restart", case_restart),
-         ("ignore", case_ignore), ("faults", case_faults), ("escaping", case_escaping), ("pills", case_pills),
+         ("crash", case_crash), ("ignore", case_ignore), ("faults", case_faults), ("escaping", case_escaping), ("pills", case_pills),
          ("encrypted", case_encrypted), ("dm", case_dm), ("digest", case_digest), ("token", case_token)]
 
 
