@@ -3,9 +3,14 @@
 #include "mail/notice.h"
 #include "lib/str.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 /* The clear reason when a configured person's email belongs to someone else already
  * (say, an interviewer first named by email in a command). */
@@ -84,6 +89,7 @@ void app_clock_settings(const struct cfg *cfg, struct cmd_settings *set)
 int app_open(struct app *app, const char *config, char *err, size_t errlen)
 {
 	memset(app, 0, sizeof *app);
+	app->lock_fd = -1;
 	if (cfg_load(config, &app->cfg, err, errlen) < 0)
 		return -1;
 	app->set.default_tz = app->cfg.timezone;
@@ -101,9 +107,65 @@ int app_open(struct app *app, const char *config, char *err, size_t errlen)
 
 void app_close(struct app *app)
 {
+	if (app->lock_fd >= 0)
+		close(app->lock_fd);
+	app->lock_fd = -1;
 	store_close(app->st);
 	app->st = NULL;
 	cfg_free(&app->cfg);
+}
+
+/* The holder's "pid role" line from the lock file FD. */
+static void holder_of(int fd, char *buf, size_t len)
+{
+	ssize_t n = pread(fd, buf, len - 1, 0);
+	buf[n > 0 ? n : 0] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+}
+
+int app_lock(struct app *app, const char *role, char *err, size_t errlen)
+{
+	char path[CFG_PATH_MAX + 8], holder[64] = "";
+	snprintf(path, sizeof path, "%s.lock", app->cfg.database);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (int waited = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; waited++) {
+		if (errno != EWOULDBLOCK) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		holder_of(fd, holder, sizeof holder);
+		if (!strstr(holder, " ingest-mail") || waited >= 600) { /* a message being read: it ends soon */
+			snprintf(err, errlen, "another interviewd (pid %s) is running on %s; one daemon or console per "
+			                      "database: stop it first", holder[0] ? holder : "?", app->cfg.database);
+			close(fd);
+			return -1;
+		}
+		usleep(100000);
+	}
+	snprintf(holder, sizeof holder, "%ld %s\n", (long)getpid(), role);
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, holder, strlen(holder), 0) < 0) {
+		/* the line only serves the messages of the others */
+	}
+	app->lock_fd = fd;
+	return 0;
+}
+
+long app_lock_holder(const struct app *app)
+{
+	char path[CFG_PATH_MAX + 8], holder[64] = "";
+	snprintf(path, sizeof path, "%s.lock", app->cfg.database);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	holder_of(fd, holder, sizeof holder);
+	close(fd);
+	long v = strtol(holder, NULL, 10);
+	return v > 1 && !strstr(holder, " ingest-mail") ? v : 0;
 }
 
 /* The recruiter of the embedded default, for a console with nobody configured. */

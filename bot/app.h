@@ -15,6 +15,7 @@ struct app {
 	struct cmd_settings set;
 	char reply_address[STORE_EMAIL_MAX + 1]; /* where replies come: [mail] reply_to, else from */
 	struct inbound_settings in;
+	int lock_fd; /* the instance lock (app_lock), -1 when not taken */
 };
 
 /* How received email is judged: the reply address and limits of CFG (pointers into
@@ -28,6 +29,15 @@ void app_clock_settings(const struct cfg *cfg, struct cmd_settings *set);
  * 0, or -1 with a reason in ERR. */
 int app_open(struct app *app, const char *config, char *err, size_t errlen);
 void app_close(struct app *app);
+
+/* Takes the database's instance lock (flock of DATABASE.lock, which then holds "pid
+ * ROLE"): one process sends the outbox — a daemon or console, or ingest-mail when none
+ * runs — so no row is sent twice. An ingest-mail holding it is waited for (at most a
+ * minute); anyone else means -1 with its pid in ERR. Kept until app_close or the
+ * process ends (kill -9 too). */
+int app_lock(struct app *app, const char *role, char *err, size_t errlen);
+/* The pid of the daemon or console holding the lock (after app_lock failed), else 0. */
+long app_lock_holder(const struct app *app);
 
 /* The person HANDLE, or with HANDLE NULL the configured [console] as, or, when the
  * config names no people at all, the local recruiter "local" (created on first use).

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 
 #include <cjson/cJSON.h>
 
@@ -129,18 +130,50 @@ static int next_line(struct reader *r, char *line, size_t cap, int timeout_ms)
 	}
 }
 
-/* After the poller read replies: their emails go out, their chat lines show. */
-struct wakes {
-	struct sender *mail;
-	int chat;
+/* What runs beside the console: the mail sender, the clock and the reply poller — or,
+ * beside a daemon (its pid), nothing: the daemon does it, woken with SIGUSR1. */
+struct parts {
+	long daemon;
+	struct sender mail;
+	struct timer clock;
+	struct poller replies;
+	struct poller_wakes wakes; /* after the poller read replies: emails out, chat lines shown */
 };
 
-static void wake_all(void *arg)
+static int parts_start(struct parts *p, struct app *app, long daemon, int chat, char *err, size_t errlen)
 {
-	struct wakes *w = arg;
-	sender_wake(w->mail);
-	ssize_t n = write(w->chat, "c", 1);
-	(void)n;
+	memset(p, 0, sizeof *p);
+	p->daemon = daemon;
+	p->wakes = (struct poller_wakes){&p->mail, chat};
+	if (daemon)
+		return 0;
+	if (sender_start(&p->mail, &app->cfg, err, errlen) < 0 ||
+	    timer_start(&p->clock, &app->cfg, &app->set, chat, err, errlen) < 0 ||
+	    poller_start(&p->replies, app, poller_wake_senders, &p->wakes, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+/* After a command (CLOCK too: it may have made duties) or while idle. */
+static void parts_wake(struct parts *p, int clock)
+{
+	if (p->daemon) {
+		if (clock)
+			kill((pid_t)p->daemon, SIGUSR1);
+		return;
+	}
+	sender_wake(&p->mail);
+	if (clock)
+		timer_wake(&p->clock);
+}
+
+static void parts_stop(struct parts *p)
+{
+	if (p->daemon)
+		return;
+	poller_stop(&p->replies);
+	timer_stop(&p->clock);
+	sender_stop(&p->mail);
 }
 
 int console_run(struct app *app, const struct console_opts *o, FILE *in, FILE *out)
@@ -155,14 +188,9 @@ int console_run(struct app *app, const struct console_opts *o, FILE *in, FILE *o
 	if (tty)
 		fprintf(out, "interviewd console, acting as %s (%s). Type help, or quit.\n", me.handle,
 		        store_role_name(me.role));
-	struct sender mail;
-	struct timer clock;
-	struct poller replies;
+	struct parts parts;
 	int chat[2];
-	struct wakes wakes = {&mail, -1};
-	if (pipe2(chat, O_CLOEXEC | O_NONBLOCK) < 0 || sender_start(&mail, &app->cfg, err, sizeof err) < 0 ||
-	    timer_start(&clock, &app->cfg, &app->set, chat[1], err, sizeof err) < 0 ||
-	    (wakes.chat = chat[1], poller_start(&replies, app, wake_all, &wakes, err, sizeof err)) < 0) {
+	if (pipe2(chat, O_CLOEXEC | O_NONBLOCK) < 0 || parts_start(&parts, app, o->daemon, chat[1], err, sizeof err) < 0) {
 		fprintf(stderr, "interviewd: %s\n", err);
 		return 1;
 	}
@@ -175,7 +203,7 @@ int console_run(struct app *app, const struct console_opts *o, FILE *in, FILE *o
 		int got = next_line(&rd, line, sizeof line, -1);
 		prompt = got != 0;
 		if (got <= 0) {
-			sender_wake(&mail); /* the clock may have queued emails too */
+			parts_wake(&parts, 0); /* the clock may have queued emails too */
 			show_chat(app, &me, o, out); /* while nobody types: reminders, a digest */
 			fflush(out);
 			if (got < 0)
@@ -191,14 +219,11 @@ int console_run(struct app *app, const struct console_opts *o, FILE *in, FILE *o
 			rc = 1;
 			break;
 		}
-		sender_wake(&mail);
-		timer_wake(&clock);
+		parts_wake(&parts, 1);
 		show_chat(app, &me, o, out);
 		fflush(out);
 	}
-	poller_stop(&replies);
-	timer_stop(&clock);
-	sender_stop(&mail);
+	parts_stop(&parts);
 	show_chat(app, &me, o, out);
 	close(chat[0]);
 	close(chat[1]);

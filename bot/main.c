@@ -3,13 +3,14 @@
 #include "bot/app.h"
 #include "bot/cfg.h"
 #include "bot/console.h"
-#include "bot/sender.h"
 #include "bot/frontend.h"
+#include "bot/sender.h"
 #include "bot/timer.h"
 #include "lib/clock.h"
 #include "lib/tz.h"
 #include "mail/bymail.h"
 
+#include <errno.h>
 #include <gmime/gmime.h>
 #include <signal.h>
 #include <stdio.h>
@@ -52,7 +53,10 @@ static const char usage_console[] =
 	"\n"
 	"  --as HANDLE   act as this configured person (default: [console] as, or with no\n"
 	"                people configured, the local recruiter \"local\")\n"
-	"  --json        print each reply as one line of JSON: {\"success\": ..., \"data\": ...}\n";
+	"  --json        print each reply as one line of JSON: {\"success\": ..., \"data\": ...}\n"
+	"\n"
+	"Beside a running daemon (run) on the same database it only runs the commands and\n"
+	"shows your chat lines; the daemon sends the mail and runs the clock.\n";
 
 static const char usage_run[] =
 	"usage: interviewd [-c FILE] run [--as HANDLE] [--json]\n"
@@ -64,7 +68,8 @@ static const char usage_run[] =
 	"refused its token); logs go to standard error. With neither configured\n"
 	"it runs the console front end on standard input (same options as \"console\"),\n"
 	"writing emails to the mail folder. Either way, with [imap] host set it also reads\n"
-	"the replies that arrive in that mailbox (feedback, answers to invites, candidates).\n";
+	"the replies that arrive in that mailbox (feedback, answers to invites, candidates).\n"
+	"One run per database: a second one is refused (DATABASE.lock).\n";
 
 static const char usage_check[] =
 	"usage: interviewd check-config [FILE]\n"
@@ -90,7 +95,8 @@ static const char usage_ingest[] =
 	"to the recruiter; anything else changes nothing and is answered by nobody. Prints the\n"
 	"outcome in one line. Exits 0 when the message was dealt with (recorded, ignored or\n"
 	"refused: the MTA must not bounce it), 75 (EX_TEMPFAIL) when the store failed and\n"
-	"the MTA should deliver it again later. Emails it queues are sent before it exits.\n"
+	"the MTA should deliver it again later. Emails it queues are sent before it exits,\n"
+	"or, while a daemon runs on the database, by that daemon (woken with SIGUSR1).\n"
 	"With [mail] commands on, a recruiter's or interviewer's message runs as commands\n"
 	"and its answer is queued (and sent) the same way.\n";
 
@@ -148,6 +154,13 @@ static int cmd_console(const char *config, int argc, char **argv, const char *us
 		fprintf(stderr, "interviewd: %s\n", err);
 		return 1;
 	}
+	int daemon = usage == usage_run; /* "run" with no chat front end is this console */
+	if (app_lock(&app, daemon ? "run" : "console", err, sizeof err) < 0 &&
+	    (daemon || !(o.daemon = app_lock_holder(&app)))) {
+		fprintf(stderr, "interviewd: %s\n", err);
+		app_close(&app);
+		return 1;
+	}
 	int rc = console_run(&app, &o, stdin, stdout);
 	app_close(&app);
 	return rc;
@@ -197,6 +210,11 @@ static int cmd_run(const char *config, int argc, char **argv)
 	time_t now;
 	if (clock_now(&now, err, sizeof err) < 0 || app_open(&app, config, err, sizeof err) < 0) {
 		fprintf(stderr, "interviewd: %s\n", err);
+		return 1;
+	}
+	if (app_lock(&app, "run", err, sizeof err) < 0) {
+		fprintf(stderr, "interviewd: %s\n", err);
+		app_close(&app);
 		return 1;
 	}
 	struct sigaction sa = {0};
@@ -284,8 +302,16 @@ static int cmd_ingest(const char *config, int argc, char **argv)
 	inbound_process(app.st, &app.set, &app.in, raw, len, now, &res);
 	free(raw);
 	printf("%s: %s\n", inbound_outcome_name(res.outcome), res.why);
-	struct sender mail; /* what it queued goes out now: a nudge */
-	if (sender_start(&mail, &app.cfg, err, sizeof err) == 0)
+	/* What it queued goes out now: sent here when no daemon runs, else the daemon
+	 * (which holds the lock) is woken to send it, so that one process sends. */
+	struct sender mail;
+	long daemon = app_lock(&app, "ingest-mail", err, sizeof err) == 0 ? 0 : app_lock_holder(&app);
+	if (daemon > 0 && kill((pid_t)daemon, SIGUSR1) < 0) {
+		fprintf(stderr, "interviewd: could not wake the daemon (pid %ld): %s; sending here\n", daemon,
+		        strerror(errno));
+		daemon = 0;
+	}
+	if (!daemon && sender_start(&mail, &app.cfg, err, sizeof err) == 0)
 		sender_stop(&mail);
 	app_close(&app);
 	return res.outcome == IN_FAILED ? 75 : 0;
@@ -341,6 +367,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	g_mime_init();
+	signal(SIGUSR1, SIG_IGN); /* a wake-up for the mail sender, once it runs (bot/sender.h) */
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
 			config = argv[++i];

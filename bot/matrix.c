@@ -625,25 +625,13 @@ static int loop(struct mx *m, struct sender *mail, struct timer *clock)
 	return 0;
 }
 
-struct wakes {
-	struct sender *mail;
-	struct matrix_out *out;
-};
-
-static void wake_senders(void *arg)
-{
-	struct wakes *w = arg;
-	sender_wake(w->mail);
-	matrix_out_wake(w->out);
-}
-
 int matrix_run(struct app *app, volatile int *stop)
 {
 	struct mx m = {.app = app, .stop = stop};
 	struct sender mail;
 	struct timer clock;
 	struct poller replies;
-	struct wakes wakes = {&mail, &m.out};
+	struct poller_wakes wakes = {&mail, -1};
 	char err[512], since[512];
 	srandom((unsigned)getpid() ^ (unsigned)clock_mono_ms());
 	if (mx_api_init(&m.api, &app->cfg, NULL) < 0) {
@@ -658,10 +646,14 @@ int matrix_run(struct app *app, volatile int *stop)
 	make_filter(&m);
 	if (store_meta(app->st, "matrix_next_batch", since, sizeof since) == 1)
 		snprintf(m.since, sizeof m.since, "%s", since);
-	if (matrix_out_start(&m.out, &app->cfg, m.token, err, sizeof err) < 0 ||
-	    sender_start(&mail, &app->cfg, err, sizeof err) < 0 ||
+	if (matrix_out_start(&m.out, &app->cfg, m.token, err, sizeof err) < 0) {
+		mlog("error", "msg=\"%s\"", err);
+		return 1;
+	}
+	wakes.chat_fd = m.out.w.pipe[1];
+	if (sender_start(&mail, &app->cfg, err, sizeof err) < 0 ||
 	    timer_start(&clock, &app->cfg, &app->set, m.out.w.pipe[1], err, sizeof err) < 0 ||
-	    poller_start(&replies, app, wake_senders, &wakes, err, sizeof err) < 0) {
+	    poller_start(&replies, app, poller_wake_senders, &wakes, err, sizeof err) < 0) {
 		mlog("error", "msg=\"%s\"", err);
 		return 1;
 	}

@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define BATCH 200 /* messages looked at per poll */
 
@@ -137,4 +138,12 @@ void poller_stop(struct poller *p)
 {
 	if (p->app && p->app->cfg.imap_host[0])
 		worker_stop(&p->w);
+}
+
+void poller_wake_senders(void *arg)
+{
+	struct poller_wakes *w = arg;
+	sender_wake(w->mail);
+	ssize_t n = write(w->chat_fd, "w", 1);
+	(void)n;
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "bot/app.h"
+#include "bot/sender.h"
 #include "bot/worker.h"
 
 struct poller {
@@ -27,5 +28,13 @@ int poller_start(struct poller *p, const struct app *app, void (*wake)(void *), 
 /* Asks for a poll now. */
 void poller_wake(struct poller *p);
 void poller_stop(struct poller *p);
+
+/* A WAKE for poller_start: the mail sender, and the chat front end's pipe (a byte
+ * written to CHAT_FD), so that what the replies queued goes out now. */
+struct poller_wakes {
+	struct sender *mail;
+	int chat_fd;
+};
+void poller_wake_senders(void *arg);
 
 #endif

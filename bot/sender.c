@@ -31,10 +31,7 @@ static int wait_ms(struct mail_outbox *mo, time_t now)
 {
 	if (clock_from_file())
 		return 50; /* time moves in a file: look at it often (lib/clock.h) */
-	time_t due = mail_outbox_next_due(mo);
-	if (!due || due - now > 3600) /* nothing waits: sleep until woken, an hour at most */
-		return 3600000;
-	return due <= now ? 0 : (int)(due - now) * 1000;
+	return worker_due_ms(mail_outbox_next_due(mo), now, 3600000); /* nothing waits: until woken, an hour at most */
 }
 
 static void pass(struct mail_outbox *mo, time_t *now)
@@ -82,9 +79,16 @@ int sender_start(struct sender *s, const struct cfg *cfg, char *err, size_t errl
 	if (!check)
 		return -1;
 	notice_free(check);
-	return worker_start(&s->w, run, s, err, errlen);
+	if (worker_start(&s->w, run, s, err, errlen) < 0)
+		return -1;
+	worker_on_signal(&s->w, 1);
+	return 0;
 }
 
 void sender_wake(struct sender *s) { worker_wake(&s->w); }
 
-void sender_stop(struct sender *s) { worker_stop(&s->w); }
+void sender_stop(struct sender *s)
+{
+	worker_on_signal(&s->w, 0);
+	worker_stop(&s->w);
+}

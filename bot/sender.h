@@ -2,7 +2,9 @@
  * email outbox (mail/outbox.c) whenever it is woken (a command queued mail), when the
  * next retry falls due, and once more when it is stopped; in between it sleeps (no
  * polling). Started by the front ends' main loop; talks to them only through the store
- * and a pipe that wakes it. */
+ * and a pipe that wakes it — also on SIGUSR1 (worker_on_signal), which ingest-mail or
+ * a console beside the daemon sends it after queuing mail, so that one process sends
+ * the outbox. */
 #ifndef INTERVIEWD_SENDER_H
 #define INTERVIEWD_SENDER_H
 

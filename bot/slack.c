@@ -477,34 +477,22 @@ static void dispatch(struct slack *sl, const struct slack_inbound *in)
 	cJSON_Delete(env);
 }
 
-/* After the poller read replies: what they queued goes out. */
-struct wakes {
-	struct sender *mail;
-	struct slack_out *out;
-};
-
-static void wake_senders(void *arg)
-{
-	struct wakes *w = arg;
-	sender_wake(w->mail);
-	slack_out_wake(w->out);
-}
-
 int slack_run(struct app *app, volatile int *stop)
 {
 	struct slack sl = {.app = app, .slow_ms = 2000};
 	struct sender mail;
 	struct timer clock;
 	struct poller replies;
-	struct wakes wakes = {&mail, &sl.out};
+	struct poller_wakes wakes = {&mail, -1};
 	char err[512];
 	if (slack_api_init(&sl.api, &app->cfg) < 0 || slack_out_start(&sl.out, &app->cfg, err, sizeof err) < 0) {
 		slog("error", "msg=\"could not start\"");
 		return 1;
 	}
+	wakes.chat_fd = sl.out.w.pipe[1];
 	if (sender_start(&mail, &app->cfg, err, sizeof err) < 0 ||
 	    timer_start(&clock, &app->cfg, &app->set, sl.out.w.pipe[1], err, sizeof err) < 0 ||
-	    poller_start(&replies, app, wake_senders, &wakes, err, sizeof err) < 0 ||
+	    poller_start(&replies, app, poller_wake_senders, &wakes, err, sizeof err) < 0 ||
 	    !(sl.sock = slack_socket_start(&app->cfg, err, sizeof err))) {
 		slog("error", "msg=\"%s\"", err);
 		return 1;

@@ -365,11 +365,8 @@ static int wait_ms(struct out *x, time_t now, int deferred)
 {
 	if (clock_from_file() || deferred)
 		return deferred ? 200 : 50;
-	int64_t a = store_outbox_next_due(x->st, "slack"), b = store_outbox_next_due(x->st, "chat");
-	int64_t due = !a ? b : !b ? a : a < b ? a : b;
-	if (!due || due - now > 2) /* rows another process wrote (ingest-mail) show within 2 s */
-		return 2000;
-	return due <= now ? 0 : (int)(due - now) * 1000;
+	/* at most 2 s: rows another process wrote (ingest-mail) show that soon */
+	return worker_due_ms(store_outbox_next_due2(x->st, "slack", "chat"), now, 2000);
 }
 
 static void *run(void *arg)

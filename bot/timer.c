@@ -208,9 +208,16 @@ int timer_start(struct timer *t, const struct cfg *cfg, const struct cmd_setting
 	t->cfg = cfg;
 	t->set = set;
 	t->notify = notify;
-	return worker_start(&t->w, run, t, err, errlen);
+	if (worker_start(&t->w, run, t, err, errlen) < 0)
+		return -1;
+	worker_on_signal(&t->w, 1); /* a console beside the daemon scheduled something */
+	return 0;
 }
 
 void timer_wake(struct timer *t) { worker_wake(&t->w); }
 
-void timer_stop(struct timer *t) { worker_stop(&t->w); }
+void timer_stop(struct timer *t)
+{
+	worker_on_signal(&t->w, 0);
+	worker_stop(&t->w);
+}

@@ -136,3 +136,9 @@ int store_outbox_earlier(struct store *st, const struct store_outbox_row *row, i
 	sqlite3_reset(s);
 	return n < 0 ? store_sqlfail(st, "read outbox") : n;
 }
+
+int64_t store_outbox_next_due2(struct store *st, const char *a, const char *b)
+{
+	int64_t x = store_outbox_next_due(st, a), y = store_outbox_next_due(st, b);
+	return !x ? y : !y ? x : x < y ? x : y;
+}

@@ -327,6 +327,8 @@ int store_outbox_failed(struct store *st, int64_t id, int64_t now, const char *e
 int store_outbox_defer(struct store *st, int64_t id, int64_t next_try);
 /* When the earliest waiting row of TRANSPORT is due; 0 when none waits. */
 int64_t store_outbox_next_due(struct store *st, const char *transport);
+/* The earlier of the next due times of transports A and B (0: neither has one). */
+int64_t store_outbox_next_due2(struct store *st, const char *a, const char *b);
 /* How many rows of TRANSPORT wait (<0 on error); *OLDEST_DUE (may be NULL) the
  * earliest next_try among them, 0 when none waits. */
 int store_outbox_pending(struct store *st, const char *transport, int64_t *oldest_due);

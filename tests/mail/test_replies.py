@@ -63,7 +63,8 @@ Cases (name them on the command line to run a few):
             first), reschedules by replying in the thread, ivan is refused a recruiter's
             command and completes; forged From (no, another server's and failing
             Authentication-Results, another domain's signature), an authenticated
-            stranger: refused, unanswered; a message twice runs once
+            stranger: refused, unanswered; a message twice runs once; ingest-mail beside
+            the daemon: the daemon sends the answer
   tag       [mail] commands = "tag": `mail-address`, mail to rita's own address runs and
             is answered with it as Reply-To; the plain address, her tag from ivan or a
             stranger: refused
@@ -1813,8 +1814,16 @@ def case_commands(binary, srv):
          (d.status(3),) + tuple(d.sql("SELECT rating, recommendation FROM feedback WHERE interview_id = 3")[0]
                                 if d.sql("SELECT rating FROM feedback WHERE interview_id = 3") else (None, None)))
     answers(srv, "ivan", inst, 2)
+    # ingest-mail beside the running daemon: it records, and the daemon (woken with
+    # SIGUSR1, the pid from the database's lock) sends the answer: one sender, no race
+    raw, mid = simple(addr("Rita Recruiter", "rita@example.com"), d.address, "list today", "", extra=[authres()])
+    rc, out, err = ingest(d, raw)
+    T.check("ingest-mail beside the daemon: answered", rc == 0 and out.startswith("answered:"), "answered: ...",
+            (rc, out, err[-300:]))
+    got = answers(srv, "rita", inst, 5)
+    T.eq("... and the daemon sent the answer, once", 1, len([m for m in got if m.subject == "Re: list today"]))
     d.stop()
-    expect_mail(d, {"rita": 4})
+    expect_mail(d, {"rita": 5})
     d.remove()
 
 

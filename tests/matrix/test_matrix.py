@@ -28,7 +28,7 @@ Cases (name them on the command line to run a few):
               invites while running likewise; the sync token stored
   crash       kill -9 while the server holds a reply's send: the next run sends the row
               again with the same txnId; the room has the reply once
-  restart     SIGTERM while a sync is held (exit 0), commands sent while it is down, a
+  restart     a second daemon on the database refused; SIGTERM while a sync is held (exit 0), commands sent while it is down, a
               second start resumes from the stored token: each run once, nothing
               replayed; a third start with nothing new says nothing
   ignore      its own messages, another bot's m.notice, other prefixes, m.emote, edits
@@ -815,6 +815,12 @@ def case_restart(binary):
         eid1, ev = command(fake, room, PREFIX + ' schedule candidate:"Jane Doe <jane@example.com>" '
                                                'when:"2031-03-11 10:00" with:ivan')
         check_reply("before the restart: schedule", ev, eid1, d, ["Scheduled #1"])
+        second = subprocess.run([binary, "-c", d.cfg, "run"], env=daemon_env(NOW), stdin=subprocess.DEVNULL,
+                                capture_output=True, text=True, timeout=10)
+        want = "another interviewd (pid %d run) is running" % d.p.pid
+        T.check("a second daemon on the same database is refused, naming the first",
+                second.returncode == 1 and want in second.stderr, "exit 1, '%s'" % want,
+                (second.returncode, second.stderr[-300:]))
         T.check("a sync is held when SIGTERM comes", wait_until(lambda: d.held() >= 1, 5), ">= 1 sync held",
                 d.held())
         d.stop()
