@@ -115,6 +115,11 @@ void app_close(struct app *app)
 	cfg_free(&app->cfg);
 }
 
+static void lock_path(const struct app *app, char path[CFG_PATH_MAX + 8])
+{
+	snprintf(path, CFG_PATH_MAX + 8, "%s.lock", app->cfg.database);
+}
+
 /* The holder's "pid role" line from the lock file FD. */
 static void holder_of(int fd, char *buf, size_t len)
 {
@@ -126,7 +131,7 @@ static void holder_of(int fd, char *buf, size_t len)
 int app_lock(struct app *app, const char *role, char *err, size_t errlen)
 {
 	char path[CFG_PATH_MAX + 8], holder[64] = "";
-	snprintf(path, sizeof path, "%s.lock", app->cfg.database);
+	lock_path(app, path);
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -140,8 +145,8 @@ int app_lock(struct app *app, const char *role, char *err, size_t errlen)
 		}
 		holder_of(fd, holder, sizeof holder);
 		if (!strstr(holder, " ingest-mail") || waited >= 600) { /* a message being read: it ends soon */
-			snprintf(err, errlen, "another interviewd (pid %s) is running on %s; one daemon or console per "
-			                      "database: stop it first", holder[0] ? holder : "?", app->cfg.database);
+			snprintf(err, errlen, "another interviewd (pid %s) is running on %s; one daemon per database: "
+			                      "stop it first", holder[0] ? holder : "?", app->cfg.database);
 			close(fd);
 			return -1;
 		}
@@ -158,7 +163,7 @@ int app_lock(struct app *app, const char *role, char *err, size_t errlen)
 long app_lock_holder(const struct app *app)
 {
 	char path[CFG_PATH_MAX + 8], holder[64] = "";
-	snprintf(path, sizeof path, "%s.lock", app->cfg.database);
+	lock_path(app, path);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;

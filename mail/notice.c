@@ -355,30 +355,40 @@ static void thread_ids(const struct notices *n, const struct store_outbox_row *r
 		snprintf(self, len, "outbox-%lld.%s@%s", (long long)row->id, instance, n->domain);
 }
 
-static void headers(const struct notices *n, GMimeMessage *m, const struct store_outbox_row *row,
-                    const struct event *e, const char *subject, const char *instance, time_t now)
+/* From, To (NAME <TO>), Reply-To REPLY_TO when it is a signed address ("": none here),
+ * Subject and Date: what every message of ours has. */
+static void envelope(const struct notices *n, GMimeMessage *m, const char *name, const char *to,
+                     const char *reply_to, const char *subject, time_t now)
 {
-	char self[600], thread[600], name[STORE_NAME_MAX + 1], subj[2048], ref[620];
-	GMimeObject *obj = GMIME_OBJECT(m);
-	str_copy_clean(name, sizeof name, n->from_name);
-	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_FROM, name, n->from_addr);
-	str_copy_clean(name, sizeof name, e->name);
-	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_TO, name, row->recipient);
-	if (e->reply_to[0]) { /* a signed address: GMime quotes the name as it must */
-		str_copy_clean(name, sizeof name, n->from_name[0] ? n->from_name : "interviewd");
-		g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_REPLY_TO, name, e->reply_to);
-	} else if (n->reply_to[0]) {
-		InternetAddressList *list = internet_address_list_parse(NULL, n->reply_to);
-		if (list) {
-			internet_address_list_append(g_mime_message_get_reply_to(m), list);
-			g_object_unref(list);
-		}
+	char clean[STORE_NAME_MAX + 1], subj[2048];
+	str_copy_clean(clean, sizeof clean, n->from_name);
+	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_FROM, clean, n->from_addr);
+	str_copy_clean(clean, sizeof clean, name);
+	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_TO, clean, to);
+	if (reply_to[0]) { /* GMime quotes the name as it must */
+		str_copy_clean(clean, sizeof clean, n->from_name[0] ? n->from_name : "interviewd");
+		g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_REPLY_TO, clean, reply_to);
 	}
 	str_copy_clean(subj, sizeof subj, subject);
 	g_mime_message_set_subject(m, subj, "utf-8");
 	GDateTime *date = g_date_time_new_from_unix_utc(now);
 	g_mime_message_set_date(m, date);
 	g_date_time_unref(date);
+}
+
+static void headers(const struct notices *n, GMimeMessage *m, const struct store_outbox_row *row,
+                    const struct event *e, const char *subject, const char *instance, time_t now)
+{
+	char self[600], thread[600], ref[620];
+	GMimeObject *obj = GMIME_OBJECT(m);
+	envelope(n, m, e->name, row->recipient, e->reply_to, subject, now);
+	if (!e->reply_to[0] && n->reply_to[0]) {
+		InternetAddressList *list = internet_address_list_parse(NULL, n->reply_to);
+		if (list) {
+			internet_address_list_append(g_mime_message_get_reply_to(m), list);
+			g_object_unref(list);
+		}
+	}
 	thread_ids(n, row, e, instance, self, thread, sizeof self);
 	g_mime_message_set_message_id(m, self);
 	if (strcmp(self, thread) != 0) {
@@ -484,7 +494,7 @@ static const char *field(const cJSON *o, const char *name)
 static char *answer(struct notices *n, struct store *st, const struct store_outbox_row *row, time_t now, char *err,
                     size_t errlen)
 {
-	char instance[64], id[400], name[STORE_NAME_MAX + 1], subj[2048];
+	char instance[64], id[400], subj[2048];
 	cJSON *o = cJSON_Parse(row->payload);
 	int readable = o && *field(o, "text") && *field(o, "html");
 	if (!readable || store_instance(st, instance, sizeof instance) < 0) {
@@ -494,18 +504,7 @@ static char *answer(struct notices *n, struct store *st, const struct store_outb
 	}
 	GMimeMessage *m = g_mime_message_new(TRUE);
 	GMimeObject *obj = GMIME_OBJECT(m);
-	str_copy_clean(name, sizeof name, n->from_name);
-	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_FROM, name, n->from_addr);
-	str_copy_clean(name, sizeof name, field(o, "name"));
-	g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_TO, name, row->recipient);
-	if (*field(o, "reply_to"))
-		g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_REPLY_TO, n->from_name[0] ? n->from_name : "interviewd",
-		                           field(o, "reply_to"));
-	str_copy_clean(subj, sizeof subj, field(o, "subject"));
-	g_mime_message_set_subject(m, subj, "utf-8");
-	GDateTime *date = g_date_time_new_from_unix_utc(now);
-	g_mime_message_set_date(m, date);
-	g_date_time_unref(date);
+	envelope(n, m, field(o, "name"), row->recipient, field(o, "reply_to"), field(o, "subject"), now);
 	snprintf(id, sizeof id, "answer-%lld.%s@%s", (long long)row->id, instance, n->domain);
 	g_mime_message_set_message_id(m, id);
 	if (*field(o, "in_reply_to")) {
