@@ -3,6 +3,9 @@
 CC       ?= cc
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+DOCDIR   ?= $(PREFIX)/share/doc/interviewd
 BUILD    ?= build
 PKGS     := sqlite3 libical libcjson libcurl gmime-3.0 libwebsockets
 TESTPKGS := cmocka
@@ -121,9 +124,18 @@ bench: $(BUILD)/interviewd $(BENCHBIN) $(BUILD)/tests/bench_mail $(BUILD)/tests/
 deps:
 	@tests/deps
 
+# The binary, its man pages, the systemd unit (ExecStart names $(BINDIR)) and the
+# example config. Nothing is started or enabled: see README.md, "Operating it".
 install: $(BUILD)/interviewd
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(DOCDIR)
 	install -m 0755 $(BUILD)/interviewd $(DESTDIR)$(BINDIR)/interviewd
+	install -m 0644 man/interviewd.8 $(DESTDIR)$(MANDIR)/man8/interviewd.8
+	install -m 0644 man/interviewd.toml.5 $(DESTDIR)$(MANDIR)/man5/interviewd.toml.5
+	sed 's|/usr/local/bin/interviewd|$(BINDIR)/interviewd|g' contrib/interviewd.service \
+		> $(DESTDIR)$(UNITDIR)/interviewd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/interviewd.service
+	install -m 0644 config.example.toml contrib/slack-app-manifest.yml $(DESTDIR)$(DOCDIR)/
 
 format:
 	clang-format -i $(SRC) $(wildcard */*.h) $(TESTSRC)

@@ -1,10 +1,13 @@
 /* app.c: see app.h. */
 #include "bot/app.h"
 #include "mail/notice.h"
+#include "lib/log.h"
 #include "lib/str.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,30 +17,30 @@
 
 /* The clear reason when a configured person's email belongs to someone else already
  * (say, an interviewer first named by email in a command). */
-static int email_taken(struct app *app, const struct cfg_person *c, char *err, size_t errlen)
+static int email_taken(struct store *st, const struct cfg *cfg, const struct cfg_person *c, char *err,
+                       size_t errlen)
 {
 	struct store_person other;
-	if (c->email[0] && store_person_by_email(app->st, c->email, &other) == 1 &&
-	    strcasecmp(other.handle, c->handle) != 0)
+	if (c->email[0] && store_person_by_email(st, c->email, &other) == 1 && strcasecmp(other.handle, c->handle) != 0)
 		snprintf(err, errlen, "%s: [people.%s]: %s already belongs to \"%s\" in %s; name that table "
 		                      "[people.%s] instead",
-		         app->cfg.path, c->handle, c->email, other.handle, app->cfg.database, other.handle);
+		         cfg->path, c->handle, c->email, other.handle, cfg->database, other.handle);
 	else
-		snprintf(err, errlen, "%s: %s", app->cfg.database, store_error(app->st));
+		snprintf(err, errlen, "%s: %s", cfg->database, store_error(st));
 	return -1;
 }
 
-/* Writes the configured people into the store, inside one transaction. */
-static int sync_people(struct app *app, char *err, size_t errlen)
+/* Writes the people of CFG into ST, inside one transaction. */
+static int sync_people(struct store *st, const struct cfg *cfg, char *err, size_t errlen)
 {
-	if (store_begin(app->st) < 0)
+	if (store_begin(st) < 0)
 		goto fail;
-	if (store_people_unconfigure(app->st) < 0) {
-		store_rollback(app->st);
+	if (store_people_unconfigure(st) < 0) {
+		store_rollback(st);
 		goto fail;
 	}
-	for (int i = 0; i < app->cfg.npeople; i++) {
-		const struct cfg_person *c = &app->cfg.people[i];
+	for (int i = 0; i < cfg->npeople; i++) {
+		const struct cfg_person *c = &cfg->people[i];
 		struct store_person p = {0};
 		str_copy(p.handle, sizeof p.handle, c->handle);
 		str_copy(p.name, sizeof p.name, c->name);
@@ -46,15 +49,15 @@ static int sync_people(struct app *app, char *err, size_t errlen)
 		str_copy(p.matrix_id, sizeof p.matrix_id, c->matrix_id);
 		str_copy(p.tz, sizeof p.tz, c->timezone);
 		p.role = (enum store_role)store_role_parse(c->role);
-		if (store_person_upsert(app->st, &p) < 0) {
-			store_rollback(app->st);
-			return email_taken(app, c, err, errlen);
+		if (store_person_upsert(st, &p) < 0) {
+			store_rollback(st);
+			return email_taken(st, cfg, c, err, errlen);
 		}
 	}
-	if (store_commit(app->st) == 0)
+	if (store_commit(st) == 0)
 		return 0;
 fail:
-	snprintf(err, errlen, "%s: %s", app->cfg.database, store_error(app->st));
+	snprintf(err, errlen, "%s: %s", cfg->database, store_error(st));
 	return -1;
 }
 
@@ -97,11 +100,50 @@ int app_open(struct app *app, const char *config, char *err, size_t errlen)
 	app->set.default_type = (enum store_type)store_type_parse(app->cfg.default_type);
 	app_clock_settings(&app->cfg, &app->set);
 	app_inbound_settings(&app->cfg, &app->in, app->reply_address);
+	if (app->cfg.http_public_url[0])
+		snprintf(app->feed_base, sizeof app->feed_base, "%s", app->cfg.http_public_url);
+	else if (app->cfg.http_listen[0])
+		snprintf(app->feed_base, sizeof app->feed_base, "http://%s/", app->cfg.http_listen);
+	app->set.feed_base = app->feed_base;
 	app->st = store_open(app->cfg.database, err, errlen);
-	if (!app->st || sync_people(app, err, errlen) < 0) {
+	log_set_level((enum log_level)log_level_of(app->cfg.log_level));
+	if (!app->st || sync_people(app->st, &app->cfg, err, errlen) < 0) {
 		app_close(app);
 		return -1;
 	}
+	return 0;
+}
+
+static pthread_rwlock_t live = PTHREAD_RWLOCK_INITIALIZER;
+static atomic_int reloads;
+
+int app_reloads(void) { return atomic_load(&reloads); }
+
+void app_hold(void) { pthread_rwlock_rdlock(&live); }
+void app_release(void) { pthread_rwlock_unlock(&live); }
+
+int app_reload(struct app *app, struct store *st, char *restart, size_t rlen, char *err, size_t errlen)
+{
+	struct cfg fresh;
+	restart[0] = 0;
+	if (!app->cfg.path[0]) {
+		snprintf(err, errlen, "no config file to read again (started on the embedded defaults)");
+		return -1;
+	}
+	if (cfg_load(app->cfg.path, &fresh, err, errlen) < 0)
+		return -1;
+	if (sync_people(st, &fresh, err, errlen) < 0) {
+		cfg_free(&fresh);
+		return -1;
+	}
+	cfg_restart_keys(&app->cfg, &fresh, restart, rlen);
+	pthread_rwlock_wrlock(&live);
+	cfg_apply_live(&app->cfg, &fresh);
+	app_clock_settings(&app->cfg, &app->set);
+	log_set_level((enum log_level)log_level_of(app->cfg.log_level));
+	atomic_fetch_add(&reloads, 1);
+	pthread_rwlock_unlock(&live);
+	cfg_free(&fresh);
 	return 0;
 }
 

@@ -16,6 +16,7 @@ struct app {
 	char reply_address[STORE_EMAIL_MAX + 1]; /* where replies come: [mail] reply_to, else from */
 	struct inbound_settings in;
 	int lock_fd; /* the instance lock (app_lock), -1 when not taken */
+	char feed_base[600]; /* [http] public_url, else http://LISTEN/; "" without [http] */
 };
 
 /* How received email is judged: the reply address and limits of CFG (pointers into
@@ -29,6 +30,22 @@ void app_clock_settings(const struct cfg *cfg, struct cmd_settings *set);
  * 0, or -1 with a reason in ERR. */
 int app_open(struct app *app, const char *config, char *err, size_t errlen);
 void app_close(struct app *app);
+
+/* The live settings (app->cfg's live part, app->set) change under a reload, so every
+ * thread reads them between app_hold and app_release: the front end around a command,
+ * the clock around a pass, the poller around a message, the HTTP endpoint around a
+ * request. Holds are short and may nest across threads, never within one. */
+void app_hold(void);
+void app_release(void);
+
+/* Reads the config file again and applies its live part (cfg_apply_live; the people
+ * written to ST), waiting for the holders. RESTART gets the changed keys that only a
+ * restart applies. 0, or -1 with ERR when the file is bad: then nothing changed. */
+int app_reload(struct app *app, struct store *st, char *restart, size_t rlen, char *err, size_t errlen);
+
+/* How many reloads applied so far: a thread that derived state from the settings (the
+ * clock's next digest times) compares it while holding them. */
+int app_reloads(void);
 
 /* Takes the database's instance lock (flock of DATABASE.lock, which then holds "pid
  * ROLE"): one process sends the outbox — a daemon or console, or ingest-mail when none

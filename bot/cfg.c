@@ -2,6 +2,7 @@
  * where it lands in struct cfg and how it is checked. */
 #include "bot/cfg.h"
 #include "bot/toml.h"
+#include "lib/log.h"
 #include "lib/str.h"
 #include "lib/tz.h"
 
@@ -10,6 +11,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum kind {
 	K_STRING, K_INT, K_ZONE, K_TYPE, K_ROLE, K_EMAIL, K_ADDRESS, K_HANDLE, K_TLS,
@@ -23,6 +25,8 @@ enum kind {
 	K_FOLDER,/* an IMAP folder: no quotes, backslashes or control characters */
 	K_MAILCMD, /* off, authenticated or tag */
 	K_MXID,  /* a Matrix user id, @localpart:server */
+	K_LEVEL, /* a log level: error, warn, info or debug */
+	K_LISTEN,/* host:port to listen on */
 };
 
 struct key {
@@ -125,6 +129,13 @@ static const struct key keys_clock[] = {
 	KEY("autostart", clock_autostart, K_BOOL),
 	KEY("digest_catch_up_until", clock_digest_catch_up, K_CLOCK),
 	{0}};
+static const struct key keys_daemon[] = {INT("stop_grace", daemon_stop_grace, 1, 300), {0}};
+static const struct key keys_log[] = {KEY("level", log_level, K_LEVEL), {0}};
+static const struct key keys_http[] = {
+	KEY("listen", http_listen, K_LISTEN),
+	KEY("public_url", http_public_url, K_URL),
+	INT("max_body", http_max_body, 1024, 1 << 20),
+	{0}};
 #define D(field, kind) {#field, kind, offsetof(struct cfg_digest, field), sizeof(((struct cfg_digest *)0)->field), 0, 0, 0}
 static const struct key keys_digest[] = {
 	{"time", K_CLOCK, offsetof(struct cfg_digest, at), sizeof(long long), 0, 0, 0},
@@ -137,11 +148,14 @@ static const struct key keys_person[] = {P(name, K_STRING),     P(email, K_EMAIL
 struct section {
 	const char *name;
 	const struct key *keys;
+	int live; /* a reload (SIGHUP) applies it; else a change needs a restart */
 };
 static const struct section sections[] = {
-	{"store", keys_store}, {"general", keys_general}, {"console", keys_console},
-	{"mail", keys_mail},   {"smtp", keys_smtp},       {"imap", keys_imap},       {"reminders", keys_reminders},
-	{"feedback", keys_feedback}, {"clock", keys_clock}, {"slack", keys_slack}, {"matrix", keys_matrix}, {0}};
+	{"store", keys_store, 0},         {"general", keys_general, 0}, {"console", keys_console, 0},
+	{"mail", keys_mail, 0},           {"smtp", keys_smtp, 0},       {"imap", keys_imap, 0},
+	{"reminders", keys_reminders, 1}, {"feedback", keys_feedback, 1}, {"clock", keys_clock, 1},
+	{"slack", keys_slack, 0},         {"matrix", keys_matrix, 0},   {"daemon", keys_daemon, 1},
+	{"log", keys_log, 1},             {"http", keys_http, 0},       {0}};
 
 void cfg_defaults(struct cfg *cfg)
 {
@@ -185,6 +199,9 @@ void cfg_defaults(struct cfg *cfg)
 	cfg->slack_ping_interval = 10;
 	cfg->slack_stale_after = 30;
 	cfg->slack_backoff_max = 60;
+	cfg->daemon_stop_grace = 10;
+	str_copy(cfg->log_level, sizeof cfg->log_level, "info");
+	cfg->http_max_body = 65536;
 }
 
 int cfg_matrix_on(const struct cfg *cfg) { return cfg->matrix_homeserver[0] != 0; }
@@ -255,6 +272,19 @@ static int valid_address(const char *s)
 	return str_is_email(addr);
 }
 
+/* "host:port" with a port from 1 to 65535 ("" is fine: off). */
+static int valid_listen(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	if (!*s)
+		return 1;
+	if (!colon || colon == s || str_has_control(s) || strchr(s, ' '))
+		return 0;
+	char *end;
+	long port = strtol(colon + 1, &end, 10);
+	return *end == 0 && end != colon + 1 && port > 0 && port < 65536;
+}
+
 /* Checks a string value for its kind: NULL when it is fine, else what is expected. */
 static const char *check_string(enum kind kind, const char *v)
 {
@@ -282,6 +312,8 @@ static const char *check_string(enum kind kind, const char *v)
 		return strcmp(v, "off") == 0 || strcmp(v, "authenticated") == 0 || strcmp(v, "tag") == 0
 		           ? NULL
 		           : "is not a way to accept commands by email (off, authenticated or tag)";
+	case K_LEVEL: return log_level_of(v) >= 0 ? NULL : "is not a log level (error, warn, info or debug)";
+	case K_LISTEN: return valid_listen(v) ? NULL : "is not an address to listen on (host:port, e.g. \"127.0.0.1:8470\")";
 	case K_TLS:
 		return strcmp(v, "starttls") == 0 || strcmp(v, "optional") == 0 || strcmp(v, "implicit") == 0 ||
 		               strcmp(v, "off") == 0
@@ -486,6 +518,8 @@ static int apply_table(const struct key *keys, void *base, const struct toml_val
 			return unknown_key(keys, kv, where, file, err, errlen);
 		int rc = from_env ? set_from_env(k, base, kv, file, err, errlen)
 		                  : set_value(k, base, kv, file, err, errlen);
+		if (k->secret && !from_env && kv->value->type == TOML_STRING && kv->value->s[0])
+			((struct cfg *)base)->secrets_in_file = 1; /* only struct cfg's tables have secrets */
 		if (rc < 0)
 			return -1;
 	}
@@ -706,6 +740,60 @@ int cfg_load(const char *path, struct cfg *cfg, char *err, size_t errlen)
 	if (rc < 0)
 		cfg_free(cfg);
 	return rc;
+}
+
+static int is_text(enum kind k)
+{
+	return k != K_INT && k != K_BOOL && k != K_SPAN && k != K_CLOCK && k != K_SPANS && k != K_DAYS && k != K_WORDS;
+}
+
+/* [slack] channel is read for each card, so it changes live although [slack] does not. */
+static int key_live(const struct section *s, const struct key *k)
+{
+	return s->live || (strcmp(s->name, "slack") == 0 && strcmp(k->name, "channel") == 0);
+}
+
+void cfg_restart_keys(const struct cfg *old, const struct cfg *new, char *out, size_t outlen)
+{
+	size_t used = 0;
+	out[0] = 0;
+	for (const struct section *s = sections; s->name; s++)
+		for (const struct key *k = s->keys; k->name; k++) {
+			const char *a = (const char *)old + k->off, *b = (const char *)new + k->off;
+			if (key_live(s, k) || (is_text(k->kind) ? strcmp(a, b) == 0 : memcmp(a, b, k->size) == 0))
+				continue;
+			int n = snprintf(out + used, outlen - used, "%s[%s] %s", used ? ", " : "", s->name, k->name);
+			if (n < 0 || (size_t)n >= outlen - used)
+				return;
+			used += (size_t)n;
+		}
+}
+
+#define SWAP(a, b) do { __typeof__(a) t_ = (a); (a) = (b); (b) = t_; } while (0)
+
+void cfg_apply_live(struct cfg *cfg, struct cfg *new)
+{
+	for (const struct section *s = sections; s->name; s++)
+		for (const struct key *k = s->keys; k->name; k++)
+			if (key_live(s, k))
+				memcpy((char *)cfg + k->off, (const char *)new + k->off, k->size);
+	SWAP(cfg->people, new->people);
+	SWAP(cfg->npeople, new->npeople);
+	SWAP(cfg->digests, new->digests);
+	SWAP(cfg->ndigests, new->ndigests);
+	SWAP(cfg->slack_jobs, new->slack_jobs);
+	SWAP(cfg->nslack_jobs, new->nslack_jobs);
+}
+
+int cfg_exposed(const struct cfg *cfg, char *why, size_t whylen)
+{
+	struct stat sb;
+	if (!cfg->secrets_in_file || !cfg->path[0] || stat(cfg->path, &sb) < 0 || !(sb.st_mode & (S_IRWXG | S_IRWXO)))
+		return 0;
+	snprintf(why, whylen, "%s holds secrets and is readable by %s (mode %04o): chmod 600 it, or give them as "
+	         "NAME_env = \"VARIABLE\"", cfg->path, sb.st_mode & S_IRWXO ? "others" : "its group",
+	         (unsigned)(sb.st_mode & 07777));
+	return 1;
 }
 
 /* Prints a TOML basic string with the escapes TOML needs. */

@@ -1,7 +1,8 @@
 /* cfg: interviewd's settings — the embedded defaults, and the TOML file that overrides
  * them (parsed by bot/toml.c). Owns the list of keys, their types and checks, the
  * "key_env" form for secrets, and printing the effective settings with secrets masked.
- * Unknown keys are errors, with a "did you mean". Built once by main; read-only after. */
+ * Unknown keys are errors, with a "did you mean". Built by main; a reload (SIGHUP)
+ * replaces its live part (cfg_apply_live) while the workers that read it are held. */
 #ifndef INTERVIEWD_CFG_H
 #define INTERVIEWD_CFG_H
 
@@ -127,6 +128,12 @@ struct cfg {
 	long long matrix_sync_timeout;        /* seconds the server may hold a sync */
 	long long matrix_backoff_max;         /* seconds: cap of the retry backoff */
 	char matrix_ca_file[CFG_PATH_MAX];
+	long long daemon_stop_grace;          /* [daemon] stop_grace: seconds SIGTERM waits */
+	char log_level[8];                    /* [log] level: error, warn, info, debug */
+	char http_listen[272];                /* [http] listen: host:port; empty = off */
+	char http_public_url[512];            /* [http] public_url: base of feed URLs, ending in '/' */
+	long long http_max_body;              /* [http] max_body: bytes of a request body */
+	int secrets_in_file;                  /* a secret is written in the file, not _env */
 	struct cfg_person *people;
 	int npeople;
 	struct cfg_digest *digests;
@@ -148,6 +155,18 @@ const char *cfg_slack_channel(const struct cfg *cfg, const char *job);
 
 /* 1 when [matrix] homeserver is set: the Matrix front end runs. */
 int cfg_matrix_on(const struct cfg *cfg);
+
+/* 1 with a warning in WHY when the file holds a secret and its group or others may
+ * read it; else 0. */
+int cfg_exposed(const struct cfg *cfg, char *why, size_t whylen);
+
+/* What a reload (SIGHUP) cannot apply: the keys whose values differ between OLD and NEW
+ * outside the live tables, as "[smtp] host, [http] listen" into OUT ("" when none). */
+void cfg_restart_keys(const struct cfg *old, const struct cfg *new, char *out, size_t outlen);
+/* Moves what a reload applies from NEW into CFG: [reminders], [feedback], [clock],
+ * [daemon], [log], [slack] channel and [slack.jobs], [people.*] and [digest.*]. NEW
+ * gets CFG's old arrays, for cfg_free. */
+void cfg_apply_live(struct cfg *cfg, struct cfg *new);
 
 /* Prints the effective settings as TOML, secrets shown as "********". */
 void cfg_print(const struct cfg *cfg, FILE *out);

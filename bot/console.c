@@ -1,10 +1,8 @@
 /* console.c: see console.h. */
 #include "bot/console.h"
+#include "bot/daemon.h"
 #include "bot/render.h"
 #include "lib/clock.h"
-#include "bot/poller.h"
-#include "bot/sender.h"
-#include "bot/timer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -44,7 +42,9 @@ static int run_line(struct app *app, const struct console_opts *o, int64_t perso
 		fprintf(stderr, "interviewd: %s\n", err[0] ? err : store_error(app->st));
 		return -1;
 	}
+	app_hold();
 	cmd_execute(app->st, &app->set, &req, &r);
+	app_release();
 	reply(&r, o, out);
 	cmd_reply_free(&r);
 	return 0;
@@ -110,7 +110,7 @@ static int next_line(struct reader *r, char *line, size_t cap, int timeout_ms)
 		struct pollfd p[2] = {{r->fd, POLLIN, 0}, {r->notify, POLLIN, 0}};
 		int ready = poll(p, 2, timeout_ms);
 		if (ready < 0 && errno == EINTR)
-			continue;
+			return 0; /* a signal: the caller looks whether it was told to stop */
 		if (ready > 0 && (p[1].revents & POLLIN)) {
 			char drain[64];
 			while (read(r->notify, drain, sizeof drain) > 0)
@@ -130,52 +130,6 @@ static int next_line(struct reader *r, char *line, size_t cap, int timeout_ms)
 	}
 }
 
-/* What runs beside the console: the mail sender, the clock and the reply poller — or,
- * beside a daemon (its pid), nothing: the daemon does it, woken with SIGUSR1. */
-struct parts {
-	long daemon;
-	struct sender mail;
-	struct timer clock;
-	struct poller replies;
-	struct poller_wakes wakes; /* after the poller read replies: emails out, chat lines shown */
-};
-
-static int parts_start(struct parts *p, struct app *app, long daemon, int chat, char *err, size_t errlen)
-{
-	memset(p, 0, sizeof *p);
-	p->daemon = daemon;
-	p->wakes = (struct poller_wakes){&p->mail, chat};
-	if (daemon)
-		return 0;
-	if (sender_start(&p->mail, &app->cfg, err, errlen) < 0 ||
-	    timer_start(&p->clock, &app->cfg, &app->set, chat, err, errlen) < 0 ||
-	    poller_start(&p->replies, app, poller_wake_senders, &p->wakes, err, errlen) < 0)
-		return -1;
-	return 0;
-}
-
-/* After a command (CLOCK too: it may have made duties) or while idle. */
-static void parts_wake(struct parts *p, int clock)
-{
-	if (p->daemon) {
-		if (clock)
-			kill((pid_t)p->daemon, SIGUSR1);
-		return;
-	}
-	sender_wake(&p->mail);
-	if (clock)
-		timer_wake(&p->clock);
-}
-
-static void parts_stop(struct parts *p)
-{
-	if (p->daemon)
-		return;
-	poller_stop(&p->replies);
-	timer_stop(&p->clock);
-	sender_stop(&p->mail);
-}
-
 int console_run(struct app *app, const struct console_opts *o, FILE *in, FILE *out)
 {
 	struct store_person me;
@@ -188,13 +142,14 @@ int console_run(struct app *app, const struct console_opts *o, FILE *in, FILE *o
 	if (tty)
 		fprintf(out, "interviewd console, acting as %s (%s). Type help, or quit.\n", me.handle,
 		        store_role_name(me.role));
-	struct parts parts;
+	struct daemon parts;
 	int chat[2];
-	if (pipe2(chat, O_CLOEXEC | O_NONBLOCK) < 0 || parts_start(&parts, app, o->daemon, chat[1], err, sizeof err) < 0) {
+	if (pipe2(chat, O_CLOEXEC | O_NONBLOCK) < 0 || daemon_start(&parts, app, o->daemon, chat[1], o->serve, err, sizeof err) < 0) {
 		fprintf(stderr, "interviewd: %s\n", err);
 		return 1;
 	}
 	struct reader rd = {.fd = fileno(in), .notify = chat[0]};
+	daemon_ready(&parts, "running (console)");
 	int rc = 0, prompt = 1;
 	show_chat(app, &me, o, out);
 	for (;;) {
@@ -203,10 +158,10 @@ int console_run(struct app *app, const struct console_opts *o, FILE *in, FILE *o
 		int got = next_line(&rd, line, sizeof line, -1);
 		prompt = got != 0;
 		if (got <= 0) {
-			parts_wake(&parts, 0); /* the clock may have queued emails too */
+			daemon_wake(&parts, 0); /* the clock may have queued emails too */
 			show_chat(app, &me, o, out); /* while nobody types: reminders, a digest */
 			fflush(out);
-			if (got < 0)
+			if (got < 0 || daemon_stopping)
 				break;
 			continue;
 		}
@@ -219,11 +174,11 @@ int console_run(struct app *app, const struct console_opts *o, FILE *in, FILE *o
 			rc = 1;
 			break;
 		}
-		parts_wake(&parts, 1);
+		daemon_wake(&parts, 1);
 		show_chat(app, &me, o, out);
 		fflush(out);
 	}
-	parts_stop(&parts);
+	daemon_stop(&parts);
 	show_chat(app, &me, o, out);
 	close(chat[0]);
 	close(chat[1]);

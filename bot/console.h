@@ -14,6 +14,7 @@ struct console_opts {
 	const char *as; /* handle to act as; NULL: [console] as, or the local recruiter */
 	int json;       /* one JSON reply per line instead of text */
 	long daemon;    /* beside this daemon (its pid): it sends and runs the clock; 0: we do */
+	int serve;      /* "run": also the HTTP endpoint, systemd's notifications, SIGHUP */
 };
 
 /* Runs until end of input or "quit". Returns 0, or 1 after a fatal error (printed). */

@@ -3,6 +3,9 @@
 #include "bot/app.h"
 #include "bot/cfg.h"
 #include "bot/console.h"
+#include "bot/daemon.h"
+#include "bot/export.h"
+#include "commands/access.h"
 #include "bot/frontend.h"
 #include "bot/sender.h"
 #include "bot/timer.h"
@@ -32,6 +35,10 @@ static const char usage_main[] =
 	"  digest         print a team channel's digest now (--channel NAME)\n"
 	"  ingest-mail    read one email from standard input (feedback, RSVPs, candidates)\n"
 	"  mail-address   print the addresses people send commands by email to\n"
+	"  api-token      print a person's bearer token for the HTTP API\n"
+	"  feed-url       print a person's or a team's calendar feed address\n"
+	"  backup         copy the database to a file, safely while the daemon runs\n"
+	"  export         write every interview and its feedback as CSV, JSON or iCalendar\n"
 	"  version        print the version\n"
 	"  help           print this help\n"
 	"\n"
@@ -59,7 +66,7 @@ static const char usage_console[] =
 	"shows your chat lines; the daemon sends the mail and runs the clock.\n";
 
 static const char usage_run[] =
-	"usage: interviewd [-c FILE] run [--as HANDLE] [--json]\n"
+	"usage: interviewd [-c FILE] run [--as HANDLE] [--json] | run --headless\n"
 	"\n"
 	"Runs the assistant. With [slack] configured (both tokens) it connects to Slack over\n"
 	"Socket Mode and serves /interview, buttons and forms; with [matrix] homeserver set\n"
@@ -69,7 +76,17 @@ static const char usage_run[] =
 	"it runs the console front end on standard input (same options as \"console\"),\n"
 	"writing emails to the mail folder. Either way, with [imap] host set it also reads\n"
 	"the replies that arrive in that mailbox (feedback, answers to invites, candidates).\n"
-	"One run per database: a second one is refused (DATABASE.lock).\n";
+	"One run per database: a second one is refused (DATABASE.lock).\n"
+	"\n"
+	"  --headless   no console: only email, the clock and the HTTP endpoint (for a service\n"
+	"               manager, when no chat front end is configured)\n"
+	"\n"
+	"Signals: SIGTERM or SIGINT stop it (exit 0 within [daemon] stop_grace seconds); SIGHUP\n"
+	"reads the config again and applies [reminders], [feedback], [clock], [daemon], [log],\n"
+	"[people.*], [digest.*], [slack] channel and [slack.jobs], logging any other change as\n"
+	"needing a restart. Under systemd (Type=notify) it reports READY, RELOADING, STOPPING\n"
+	"and feeds the watchdog. With [http] listen set it serves /healthz, /metrics, the API\n"
+	"and the calendar feeds.\n";
 
 static const char usage_check[] =
 	"usage: interviewd check-config [FILE]\n"
@@ -107,6 +124,40 @@ static const char usage_address[] =
 	"they send commands by email to when [mail] commands = \"tag\": the reply address\n"
 	"with their own signed tag, \"handle<TAB>address\" per line. Keep them as secret as\n"
 	"a password; a new [mail] token_secret changes every one of them.\n";
+
+static const char usage_token[] =
+	"usage: interviewd [-c FILE] api-token HANDLE [--rotate]\n"
+	"\n"
+	"Prints the bearer token with which HANDLE's programs call the HTTP API\n"
+	"(Authorization: Bearer TOKEN); the API then lets them do what HANDLE may do in chat.\n"
+	"The same token is printed until --rotate makes a new one; the old one then stops\n"
+	"working. Keep it as secret as a password.\n";
+
+static const char usage_feed[] =
+	"usage: interviewd [-c FILE] feed-url HANDLE [--rotate]\n"
+	"       interviewd [-c FILE] feed-url --team NAME [--rotate]\n"
+	"\n"
+	"Prints the secret address of a calendar feed to subscribe to: HANDLE's interviews, or\n"
+	"those of the team channel [digest.NAME] (its jobs and interviewers), from 30 days back\n"
+	"to 90 ahead. Served by the HTTP endpoint ([http] listen; the address starts with\n"
+	"[http] public_url). --rotate gives it a new address; the old one stops working.\n"
+	"People get their own with the chat command \"feed\".\n";
+
+static const char usage_backup[] =
+	"usage: interviewd [-c FILE] backup FILE\n"
+	"\n"
+	"Copies the database to FILE with SQLite's online backup: a consistent copy even while\n"
+	"the daemon runs and writes. Written to FILE.tmp, checked, then renamed over FILE.\n"
+	"To restore: stop the daemon, copy FILE over [store] path (removing any -wal and -shm\n"
+	"files beside it), start the daemon.\n";
+
+static const char usage_export[] =
+	"usage: interviewd [-c FILE] export --format csv|json|ics [--output FILE]\n"
+	"\n"
+	"Writes every interview with its feedback to standard output (or FILE): csv, one row\n"
+	"per interview and interviewer's feedback; json, {\"interviews\": [...]} with the\n"
+	"fields of console --json; ics, a calendar of them all (reschedules' originals left\n"
+	"out). Safe while the daemon runs: it reads one consistent snapshot.\n";
 
 static int wants_help(int argc, char **argv)
 {
@@ -161,6 +212,9 @@ static int cmd_console(const char *config, int argc, char **argv, const char *us
 		app_close(&app);
 		return 1;
 	}
+	if (daemon)
+		daemon_signals(app.cfg.daemon_stop_grace);
+	o.serve = daemon;
 	int rc = console_run(&app, &o, stdin, stdout);
 	app_close(&app);
 	return rc;
@@ -189,9 +243,6 @@ static int cmd_check(const char *config, int argc, char **argv)
 	return rc;
 }
 
-static volatile int stopping;
-static void on_signal(int sig) { stopping = sig; }
-
 /* run: the chat front end the config turns on (Slack, Matrix), else the console. */
 static int cmd_run(const char *config, int argc, char **argv)
 {
@@ -202,10 +253,14 @@ static int cmd_run(const char *config, int argc, char **argv)
 		return cmd_console(config, argc, argv, usage_run);
 	const struct frontend *fe = frontend_of(&probe);
 	cfg_free(&probe);
-	if (!fe)
+	int headless = argc == 1 && strcmp(argv[0], "--headless") == 0;
+	if (!fe && !headless)
 		return cmd_console(config, argc, argv, usage_run);
-	if (argc > 0)
+	if (argc > 0 && !headless)
 		return usage_error(usage_run, "unexpected argument (--as and --json are for the console)", argv[0]);
+	if (fe && headless)
+		return usage_error(usage_run, "--headless is for a daemon without a chat front end, but this config turns "
+		                              "one on:", fe->name);
 	struct app app;
 	time_t now;
 	if (clock_now(&now, err, sizeof err) < 0 || app_open(&app, config, err, sizeof err) < 0) {
@@ -217,12 +272,8 @@ static int cmd_run(const char *config, int argc, char **argv)
 		app_close(&app);
 		return 1;
 	}
-	struct sigaction sa = {0};
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	int rc = frontend_of(&app.cfg)->run(&app, &stopping);
+	daemon_signals(app.cfg.daemon_stop_grace);
+	int rc = fe ? fe->run(&app, &daemon_stopping) : daemon_headless(&app);
 	app_close(&app);
 	return rc;
 }
@@ -357,6 +408,132 @@ static int cmd_address(const char *config, int argc, char **argv)
 	return rc ? 1 : 0;
 }
 
+/* The person HANDLE, for the token commands; 0 found, -1 said why. */
+static int token_person(struct app *app, const char *handle, struct store_person *p)
+{
+	int found = store_person_by_handle(app->st, handle, p);
+	if (found == 1 && p->role != ROLE_NONE)
+		return 0;
+	fprintf(stderr, "interviewd: %s: %s\n", handle,
+	        found < 0 ? store_error(app->st) : "no recruiter or interviewer has this handle");
+	return -1;
+}
+
+/* api-token and feed-url: KIND 'a' or 'f'/'t'. */
+static int cmd_token(const char *config, int argc, char **argv, char kind, const char *usage)
+{
+	const char *who = NULL;
+	int rotate = 0, team = 0;
+	if (wants_help(argc, argv))
+		return fputs(usage, stdout), 0;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--rotate") == 0)
+			rotate = 1;
+		else if (kind == 'f' && strcmp(argv[i], "--team") == 0 && i + 1 < argc && !who)
+			team = 1, who = argv[++i];
+		else if (argv[i][0] != '-' && !who)
+			who = argv[i];
+		else
+			return usage_error(usage, "unexpected argument", argv[i]);
+	}
+	if (!who)
+		return usage_error(usage, kind == 'a' ? "whose token? give a HANDLE" : "whose feed? give a HANDLE or --team NAME",
+		                   NULL);
+	struct app app;
+	struct store_person p;
+	char err[1024], subject[STORE_NAME_MAX + 1], token[ACCESS_TOKEN_MAX], url[1200];
+	time_t now;
+	if (clock_now(&now, err, sizeof err) < 0 || app_open(&app, config, err, sizeof err) < 0) {
+		fprintf(stderr, "interviewd: %s\n", err);
+		return 1;
+	}
+	int rc = 1, known = 0;
+	for (int i = 0; team && i < app.cfg.ndigests; i++)
+		known |= strcmp(app.cfg.digests[i].name, who) == 0;
+	if (team)
+		snprintf(subject, sizeof subject, "%s", who);
+	if (team && !known) {
+		fprintf(stderr, "interviewd: no team channel [digest.%s] in %s\n", who,
+		        app.cfg.path[0] ? app.cfg.path : "the config");
+	} else if (!team && token_person(&app, who, &p) < 0) {
+		/* said why */
+	} else if (kind == 'f' && !app.feed_base[0]) {
+		fprintf(stderr, "interviewd: calendar feeds are served by the HTTP endpoint: set [http] listen first\n");
+	} else {
+		if (!team)
+			snprintf(subject, sizeof subject, "%lld", (long long)p.id);
+		if (store_begin(app.st) < 0 || access_token(app.st, team ? 't' : kind, subject, rotate, now, token) < 0 ||
+		    store_commit(app.st) < 0)
+			fprintf(stderr, "interviewd: %s\n", store_error(app.st));
+		else
+			rc = 0;
+	}
+	if (rc == 0 && kind == 'f')
+		access_feed_url(app.feed_base, token, url, sizeof url);
+	if (rc == 0)
+		printf("%s\n", kind == 'f' ? url : token);
+	app_close(&app);
+	return rc;
+}
+
+static int cmd_backup(const char *config, int argc, char **argv)
+{
+	struct app app;
+	char err[1024];
+	if (wants_help(argc, argv))
+		return fputs(usage_backup, stdout), 0;
+	if (argc != 1 || argv[0][0] == '-')
+		return usage_error(usage_backup, argc ? "unexpected argument" : "where to? give a FILE", argc ? argv[argc > 1] : NULL);
+	if (app_open(&app, config, err, sizeof err) < 0) {
+		fprintf(stderr, "interviewd: %s\n", err);
+		return 1;
+	}
+	int rc = store_backup(app.st, argv[0], err, sizeof err);
+	if (rc < 0)
+		fprintf(stderr, "interviewd: backup failed: %s\n", err);
+	else
+		printf("backed up %s to %s (schema %d, checked)\n", app.cfg.database, argv[0], store_schema_version());
+	app_close(&app);
+	return rc < 0 ? 1 : 0;
+}
+
+static int cmd_export(const char *config, int argc, char **argv)
+{
+	const char *format = NULL, *output = NULL;
+	if (wants_help(argc, argv))
+		return fputs(usage_export, stdout), 0;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
+			format = argv[++i];
+		else if (strncmp(argv[i], "--format=", 9) == 0)
+			format = argv[i] + 9;
+		else if ((strcmp(argv[i], "--output") == 0 || strcmp(argv[i], "-o") == 0) && i + 1 < argc)
+			output = argv[++i];
+		else
+			return usage_error(usage_export, "unexpected argument", argv[i]);
+	}
+	if (!format || (strcmp(format, "csv") != 0 && strcmp(format, "json") != 0 && strcmp(format, "ics") != 0))
+		return usage_error(usage_export, format ? "the format is csv, json or ics, not" : "which format? --format", format);
+	struct app app;
+	char err[1024];
+	if (app_open(&app, config, err, sizeof err) < 0) {
+		fprintf(stderr, "interviewd: %s\n", err);
+		return 1;
+	}
+	FILE *out = output ? fopen(output, "w") : stdout;
+	int rc = out ? export_write(&app, format, out, err, sizeof err) : -1;
+	if (!out)
+		snprintf(err, sizeof err, "%s: %s", output, strerror(errno));
+	if (out && output && fclose(out) != 0 && rc == 0) {
+		snprintf(err, sizeof err, "%s: %s", output, strerror(errno));
+		rc = -1;
+	}
+	if (rc < 0)
+		fprintf(stderr, "interviewd: export failed: %s\n", err);
+	app_close(&app);
+	return rc < 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *config = NULL;
@@ -391,6 +568,14 @@ int main(int argc, char **argv)
 		return cmd_ingest(config, argc - i, argv + i);
 	if (strcmp(cmd, "mail-address") == 0)
 		return cmd_address(config, argc - i, argv + i);
+	if (strcmp(cmd, "api-token") == 0)
+		return cmd_token(config, argc - i, argv + i, 'a', usage_token);
+	if (strcmp(cmd, "feed-url") == 0)
+		return cmd_token(config, argc - i, argv + i, 'f', usage_feed);
+	if (strcmp(cmd, "backup") == 0)
+		return cmd_backup(config, argc - i, argv + i);
+	if (strcmp(cmd, "export") == 0)
+		return cmd_export(config, argc - i, argv + i);
 	if (strcmp(cmd, "version") == 0)
 		return printf("interviewd %s (schema %d)\n", VERSION, store_schema_version()), 0;
 	if (strcmp(cmd, "help") == 0)

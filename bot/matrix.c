@@ -3,12 +3,11 @@
 #include "bot/matrix_api.h"
 #include "bot/matrix_out.h"
 #include "bot/matrix_render.h"
-#include "bot/poller.h"
-#include "bot/sender.h"
-#include "bot/timer.h"
+#include "bot/daemon.h"
 #include "lib/buf.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/metrics.h"
 #include "lib/str.h"
 #include "lib/tz.h"
 
@@ -88,6 +87,8 @@ static int back_off(struct mx *m, const char *what, const char *err)
 		m->backoff_ms = cap;
 	int64_t wait = m->api.retry_after_ms ? m->api.retry_after_ms : 200 + random() % m->backoff_ms;
 	mlog("warn", "msg=\"%s failed: trying again\" in_ms=%lld why=\"%s\"", what, (long long)wait, err);
+	metrics_part("matrix", PART_BACKOFF, err);
+	metrics_count(C_RECONNECTS_MATRIX, 1);
 	return nap(m, wait);
 }
 
@@ -474,9 +475,15 @@ static int on_room(struct mx *m, const char *room, const cJSON *r, int first, ti
 		if (matrix_queue(m->app->st, "missed", room, 0, matrix_notice(MISSED, NULL), now) < 0)
 			return -1;
 	}
-	for (ev = joined ? joined->next : events ? events->child : NULL; ev; ev = ev->next)
-		if (on_event(m, room, ev, now) < 0)
+	for (ev = joined ? joined->next : events ? events->child : NULL; ev; ev = ev->next) {
+		char req[32];
+		log_new_request("m", req, sizeof req); /* ties the event's log lines together */
+		log_request(req);
+		int rc = on_event(m, room, ev, now);
+		log_request(NULL);
+		if (rc < 0)
 			return -1;
+	}
 	return 0;
 }
 
@@ -568,7 +575,7 @@ static int stale_token(const struct mx *m)
 }
 
 /* One sync; its batch handled. -1 when the front end must stop. */
-static int sync_once(struct mx *m, struct sender *mail, struct timer *clock)
+static int sync_once(struct mx *m, struct daemon *d)
 {
 	char path[2048], since[1600], filter[200], err[512] = "";
 	int first = !m->since[0];
@@ -581,7 +588,9 @@ static int sync_once(struct mx *m, struct sender *mail, struct timer *clock)
 	int rc = mx_call(&m->api, "GET", path, NULL, hold / 1000 + (first ? 300 : 15), &b, err, sizeof err);
 	if (rc == MX_OK) {
 		time_t now;
+		app_hold();
 		int ok = clock_now(&now, err, sizeof err) == 0 && on_batch(m, b, first, now) == 0;
+		app_release();
 		cJSON_Delete(b);
 		if (!ok)
 			return back_off(m, "keeping a batch", err[0] ? err : "see above"), 0;
@@ -589,8 +598,8 @@ static int sync_once(struct mx *m, struct sender *mail, struct timer *clock)
 		if (first)
 			mlog("info", "msg=\"first start: the rooms' backlog is skipped\"");
 		matrix_out_wake(&m->out);
-		sender_wake(mail);
-		timer_wake(clock);
+		daemon_wake(d, 1);
+		metrics_part("matrix", PART_UP, NULL);
 		return 0;
 	}
 	if (rc == MX_AUTH) {
@@ -610,16 +619,17 @@ static int sync_once(struct mx *m, struct sender *mail, struct timer *clock)
 	return 0;
 }
 
-static int loop(struct mx *m, struct sender *mail, struct timer *clock)
+static int loop(struct mx *m, struct daemon *d)
 {
 	while (!*m->stop) {
+		daemon_beat(d);
 		if (m->out.token_refused) {
 			if (token_refused(m, "the sender's token was refused") < 0)
 				return 1;
 			matrix_out_set_token(&m->out, m->token);
 		}
 		join_rooms(m);
-		if (sync_once(m, mail, clock) < 0)
+		if (sync_once(m, d) < 0)
 			return 1;
 	}
 	return 0;
@@ -628,10 +638,7 @@ static int loop(struct mx *m, struct sender *mail, struct timer *clock)
 int matrix_run(struct app *app, volatile int *stop)
 {
 	struct mx m = {.app = app, .stop = stop};
-	struct sender mail;
-	struct timer clock;
-	struct poller replies;
-	struct poller_wakes wakes = {&mail, -1};
+	struct daemon d;
 	char err[512], since[512];
 	srandom((unsigned)getpid() ^ (unsigned)clock_mono_ms());
 	if (mx_api_init(&m.api, &app->cfg, NULL) < 0) {
@@ -650,20 +657,16 @@ int matrix_run(struct app *app, volatile int *stop)
 		mlog("error", "msg=\"%s\"", err);
 		return 1;
 	}
-	wakes.chat_fd = m.out.w.pipe[1];
-	if (sender_start(&mail, &app->cfg, err, sizeof err) < 0 ||
-	    timer_start(&clock, &app->cfg, &app->set, m.out.w.pipe[1], err, sizeof err) < 0 ||
-	    poller_start(&replies, app, poller_wake_senders, &wakes, err, sizeof err) < 0) {
+	if (daemon_start(&d, app, 0, m.out.w.pipe[1], 1, err, sizeof err) < 0) {
 		mlog("error", "msg=\"%s\"", err);
 		return 1;
 	}
 	mlog("info", "msg=\"started\" homeserver=%s user=%s device=%s resume=%s", app->cfg.matrix_homeserver,
 	     app->cfg.matrix_user_id, app->cfg.matrix_device_id, m.since[0] ? "yes" : "no (first start)");
-	int rc = loop(&m, &mail, &clock);
+	daemon_ready(&d, "running (Matrix)");
+	int rc = loop(&m, &d);
 	mlog("info", "msg=\"stopping\"");
-	poller_stop(&replies);
-	timer_stop(&clock);
-	sender_stop(&mail);
+	daemon_stop(&d);
 	matrix_out_stop(&m.out);
 	mx_api_free(&m.api);
 	return rc;

@@ -4,6 +4,7 @@
 #include "bot/matrix_render.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/metrics.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,8 +181,10 @@ static void outcome(struct out *x, const struct store_outbox_row *row, const cha
 {
 	if (rc == MX_OK) {
 		store_outbox_sent(x->st, row->id, now);
+		metrics_count(C_CHAT_SENT, 1);
 		return;
 	}
+	metrics_count(C_CHAT_FAILED, 1);
 	if (rc == MX_AUTH) {
 		x->o->token_refused = 1;
 		olog("error", "msg=\"the access token was refused (%s): sending stops\" row=%lld", x->api.errcode,

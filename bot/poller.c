@@ -13,6 +13,7 @@
 #define BATCH 200 /* messages looked at per poll */
 
 #define plog(level, ...) log_line("imap", level, __VA_ARGS__)
+#include "lib/metrics.h"
 
 struct pass {
 	const struct app *app;
@@ -29,7 +30,22 @@ static const char *folder_for(const struct cfg *cfg, enum inbound_outcome o)
 }
 
 /* One message: judged, filed, remembered. -1 when the pass must stop (it stays unseen). */
+static int handle(struct pass *p, int64_t uid, time_t now);
+
+/* ONE with a request id on its log lines, the live settings held. */
 static int one(struct pass *p, int64_t uid, time_t now)
+{
+	char req[32];
+	log_new_request("e", req, sizeof req);
+	log_request(req);
+	app_hold();
+	int rc = handle(p, uid, now);
+	app_release();
+	log_request(NULL);
+	return rc;
+}
+
+static int handle(struct pass *p, int64_t uid, time_t now)
 {
 	const struct cfg *cfg = &p->app->cfg;
 	char err[512], *raw = NULL;
@@ -72,6 +88,8 @@ static void poll_once(struct pass *p)
 	if (imap_uidvalidity(p->im, cfg->imap_folder, &p->uidvalidity, err, sizeof err) < 0 ||
 	    store_imap_get(p->st, cfg->imap_folder, &known, &p->last) < 0) {
 		plog("warn", "msg=\"%s\"", err);
+		metrics_part("imap", PART_BACKOFF, err);
+		metrics_count(C_RECONNECTS_IMAP, 1);
 		return;
 	}
 	if (known != p->uidvalidity) {
@@ -82,8 +100,11 @@ static void poll_once(struct pass *p)
 	}
 	if (imap_after(p->im, cfg->imap_folder, p->last, uids, BATCH, &n, err, sizeof err) < 0) {
 		plog("warn", "msg=\"%s\"", err);
+		metrics_part("imap", PART_BACKOFF, err);
 		return;
 	}
+	metrics_part("imap", PART_UP, NULL);
+	metrics_count(C_MAIL_RECEIVED, n);
 	for (int i = 0; i < n; i++)
 		if (clock_now(&now, err, sizeof err) < 0 || one(p, uids[i], now) < 0)
 			break;

@@ -16,5 +16,7 @@ char *render_text_string(const struct cmd_reply *r);
 /* {"success": true, "data": ...} or {"success": false, "error": "..."}; returns a
  * malloc'd string without a newline, caller frees; NULL if out of memory. */
 char *render_json(const struct cmd_reply *r);
+/* One INTERVIEW object of that JSON (caller deletes). */
+struct cJSON *render_json_interview(const struct store_interview *iv);
 
 #endif

@@ -63,7 +63,7 @@ static cJSON *actions(const struct store_interview *iv)
 	return a;
 }
 
-static cJSON *interview(const struct store_interview *iv)
+cJSON *render_json_interview(const struct store_interview *iv)
 {
 	cJSON *o = cJSON_CreateObject(), *panel = cJSON_CreateArray();
 	cJSON_AddNumberToObject(o, "id", (double)iv->id);
@@ -107,7 +107,7 @@ static cJSON *interviews(const struct cmd_reply *r, int from)
 {
 	cJSON *a = cJSON_CreateArray();
 	for (int i = from; i < r->nitems; i++)
-		cJSON_AddItemToArray(a, interview(&r->items[i]));
+		cJSON_AddItemToArray(a, render_json_interview(&r->items[i]));
 	return a;
 }
 
@@ -133,9 +133,9 @@ static cJSON *data(const struct cmd_reply *r)
 	cJSON_AddStringToObject(d, "message", r->message);
 	switch (r->kind) {
 	case REPLY_INTERVIEW:
-		cJSON_AddItemToObject(d, "interview", interview(&r->items[0]));
+		cJSON_AddItemToObject(d, "interview", render_json_interview(&r->items[0]));
 		if (r->nitems > 1)
-			cJSON_AddItemToObject(d, "previous", interview(&r->items[1]));
+			cJSON_AddItemToObject(d, "previous", render_json_interview(&r->items[1]));
 		break;
 	case REPLY_CANDIDATE:
 		c = cJSON_AddObjectToObject(d, "candidate");

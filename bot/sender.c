@@ -1,6 +1,8 @@
 /* sender.c: see sender.h. */
 #include "bot/sender.h"
 #include "lib/clock.h"
+#include "lib/log.h"
+#include "lib/metrics.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -38,7 +40,7 @@ static void pass(struct mail_outbox *mo, time_t *now)
 {
 	char err[512];
 	if (clock_now(now, err, sizeof err) < 0 || mail_outbox_drain(mo, *now, err, sizeof err) < 0)
-		fprintf(stderr, "interviewd: part=mail level=error msg=\"%s\"\n", err);
+		log_line("mail", "error", "msg=\"%s\"", err);
 }
 
 static void *run(void *arg)
@@ -48,17 +50,18 @@ static void *run(void *arg)
 	struct store *st = store_open(s->cfg->database, err, sizeof err);
 	struct mail_outbox *mo = st ? mail_outbox_new(st, &s->ms, err, sizeof err) : NULL;
 	if (!mo) {
-		fprintf(stderr, "interviewd: part=mail level=error msg=\"%s\"\n", err);
+		log_line("mail", "error", "msg=\"%s\"", err);
 		store_close(st);
 		return NULL;
 	}
+	metrics_part("mail", PART_UP, NULL);
 	time_t checkpointed = 0;
 	for (int stop = 0; !stop;) {
 		time_t now;
 		pass(mo, &now);
 		if (now - checkpointed >= STORE_CHECKPOINT_EVERY) {
 			if (store_checkpoint(st) < 0)
-				fprintf(stderr, "interviewd: part=store level=error msg=\"checkpoint: %s\"\n", store_error(st));
+				log_line("store", "error", "msg=\"checkpoint: %s\"", store_error(st));
 			checkpointed = now;
 		}
 		stop = worker_sleep(&s->w, wait_ms(mo, now));

@@ -2,13 +2,11 @@
  * envelopes from the socket loop in order and answers each. */
 #include "bot/slack.h"
 #include "lib/log.h"
-#include "bot/poller.h"
-#include "bot/sender.h"
+#include "bot/daemon.h"
 #include "bot/slack_api.h"
 #include "bot/slack_blocks.h"
 #include "bot/slack_out.h"
 #include "bot/slack_socket.h"
-#include "bot/timer.h"
 #include "lib/clock.h"
 #include "lib/str.h"
 #include "lib/tz.h"
@@ -480,41 +478,40 @@ static void dispatch(struct slack *sl, const struct slack_inbound *in)
 int slack_run(struct app *app, volatile int *stop)
 {
 	struct slack sl = {.app = app, .slow_ms = 2000};
-	struct sender mail;
-	struct timer clock;
-	struct poller replies;
-	struct poller_wakes wakes = {&mail, -1};
+	struct daemon d;
 	char err[512];
 	if (slack_api_init(&sl.api, &app->cfg) < 0 || slack_out_start(&sl.out, &app->cfg, err, sizeof err) < 0) {
 		slog("error", "msg=\"could not start\"");
 		return 1;
 	}
-	wakes.chat_fd = sl.out.w.pipe[1];
-	if (sender_start(&mail, &app->cfg, err, sizeof err) < 0 ||
-	    timer_start(&clock, &app->cfg, &app->set, sl.out.w.pipe[1], err, sizeof err) < 0 ||
-	    poller_start(&replies, app, poller_wake_senders, &wakes, err, sizeof err) < 0 ||
+	if (daemon_start(&d, app, 0, sl.out.w.pipe[1], 1, err, sizeof err) < 0 ||
 	    !(sl.sock = slack_socket_start(&app->cfg, err, sizeof err))) {
 		slog("error", "msg=\"%s\"", err);
 		return 1;
 	}
 	slog("info", "msg=\"started\" connections=%lld api=%s", app->cfg.slack_connections, app->cfg.slack_api_url);
+	daemon_ready(&d, "running (Slack)");
 	while (!*stop) {
+		daemon_beat(&d);
 		struct slack_inbound in;
 		int got = slack_socket_next(sl.sock, &in, 200);
 		if (got < 0)
 			break;
 		if (got == 0)
 			continue;
+		char req[32];
+		log_new_request("s", req, sizeof req); /* ties the envelope's log lines together */
+		log_request(req);
+		app_hold();
 		dispatch(&sl, &in);
+		app_release();
+		log_request(NULL);
 		slack_inbound_free(&in);
-		sender_wake(&mail);
-		timer_wake(&clock);
+		daemon_wake(&d, 1);
 	}
 	slog("info", "msg=\"stopping\"");
 	slack_socket_stop(sl.sock);
-	poller_stop(&replies);
-	timer_stop(&clock);
-	sender_stop(&mail);
+	daemon_stop(&d);
 	slack_out_stop(&sl.out);
 	slack_api_free(&sl.api);
 	return 0;

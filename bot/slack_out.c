@@ -5,6 +5,8 @@
 #include "bot/slack_socket.h"
 #include "lib/clock.h"
 #include "lib/str.h"
+#include "lib/log.h"
+#include "lib/metrics.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,7 +117,7 @@ static struct pace *pace_of(struct pace *p, int n, const char *key)
 
 static void olog(const char *level, const struct store_outbox_row *row, const char *method, const char *what)
 {
-	fprintf(stderr, "interviewd: part=slack level=%s msg=\"%s\" row=%lld kind=%s method=%s channel=%s\n", level, what,
+	log_line("slack", level, "msg=\"%s\" row=%lld kind=%s method=%s channel=%s", what,
 	        (long long)row->id, row->kind, method, row->recipient);
 }
 
@@ -235,8 +237,10 @@ static void outcome(struct out *x, const struct store_outbox_row *row, const cha
 	if (rc == SLACK_OK) {
 		store_outbox_sent(x->st, row->id, now);
 		x->auth_logged = 0;
+		metrics_count(C_CHAT_SENT, 1);
 		return;
 	}
+	metrics_count(C_CHAT_FAILED, 1);
 	if (rc == SLACK_REFUSED || now - row->created_at > GIVE_UP_AFTER) {
 		olog("error", row, method, err);
 		store_outbox_failed(x->st, row->id, now, err);
@@ -375,7 +379,7 @@ static void *run(void *arg)
 	char err[512];
 	x.st = store_open(x.o->cfg->database, err, sizeof err);
 	if (!x.st || slack_api_init(&x.api, x.o->cfg) < 0) {
-		fprintf(stderr, "interviewd: part=slack level=error msg=\"sender: %s\"\n", x.st ? "no curl" : err);
+		log_line("slack", "error", "msg=\"sender: %s\"", x.st ? "no curl" : err);
 		store_close(x.st);
 		return NULL;
 	}

@@ -4,6 +4,7 @@
 #include "bot/slack_socket.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/metrics.h"
 #include "bot/slack_api.h"
 
 #include <libwebsockets.h>
@@ -305,6 +306,7 @@ static void on_hello(struct slack_socket *s, struct conn *c, const cJSON *j)
 	c->since = now;
 	/* replace it a little before Slack says it will end */
 	c->expires = cJSON_IsNumber(life) && life->valuedouble > 60 ? now + (int64_t)(life->valuedouble - 30) * 1000 : 0;
+	metrics_part("slack", PART_UP, NULL);
 	slog("info", "msg=\"connected\" conn=%d host=%s num_connections=%d lifetime_s=%d", c->id,
 	     cJSON_IsString(host) ? host->valuestring : "?", cJSON_IsNumber(num) ? num->valueint : 0,
 	     cJSON_IsNumber(life) ? life->valueint : 0);
@@ -400,6 +402,12 @@ static void conn_gone(struct slack_socket *s, struct conn *c, const char *why)
 		int64_t next = now + backoff_ms(s);
 		if (next > s->next_attempt)
 			s->next_attempt = next;
+		metrics_count(C_RECONNECTS_SLACK, 1);
+		int up = 0;
+		for (int i = 0; i < CONN_MAX; i++)
+			up |= &s->conns[i] != c && s->conns[i].state == C_READY;
+		if (!up)
+			metrics_part("slack", PART_BACKOFF, why);
 		slog(was_ready ? "info" : "warn", "msg=\"socket lost; reconnecting\" conn=%d why=\"%s\" retry_in_ms=%lld",
 		     c->id, why, (long long)(s->next_attempt - now));
 	}

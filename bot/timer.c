@@ -8,6 +8,8 @@
 #include "lib/clock.h"
 #include "lib/tz.h"
 #include "lib/tzfmt.h"
+#include "lib/log.h"
+#include "lib/metrics.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,11 +23,12 @@ struct state {
 	struct store *st;
 	time_t next[MAX_CHANNELS]; /* each channel's next digest */
 	int queued;                /* chat messages queued in this pass */
+	int reloads;               /* app_reloads() when next[] was computed */
 };
 
 static void log_error(const char *what, const char *why)
 {
-	fprintf(stderr, "interviewd: part=clock level=error msg=\"%s: %s\"\n", what, why);
+	log_line("clock", "error", "msg=\"%s: %s\"", what, why);
 }
 
 static time_t next_digest(const struct cfg_digest *d, time_t after)
@@ -37,7 +40,7 @@ static time_t next_digest(const struct cfg_digest *d, time_t after)
 }
 
 /* The filters of D as commands/digest.c takes them (pointers into D and the arrays). */
-static void spec_of(const struct cfg_digest *d, struct digest_spec *spec, const char **jobs, const char **people)
+void timer_digest_spec(const struct cfg_digest *d, struct digest_spec *spec, const char **jobs, const char **people)
 {
 	for (int i = 0; i < d->jobs.n; i++)
 		jobs[i] = d->jobs.v[i];
@@ -53,7 +56,7 @@ int timer_digest_print(struct app *app, const char *name, time_t now, FILE *out,
 	for (int i = 0; i < app->cfg.ndigests; i++) {
 		if (strcmp(app->cfg.digests[i].name, name) != 0)
 			continue;
-		spec_of(&app->cfg.digests[i], &spec, jobs, people);
+		timer_digest_spec(&app->cfg.digests[i], &spec, jobs, people);
 		char *text = digest_render(app->st, &app->set, &spec, now, err, errlen);
 		if (!text)
 			return 1;
@@ -74,7 +77,7 @@ static char *render(struct state *s, const struct cfg_digest *d, time_t now)
 	const char *jobs[CFG_WORDS_MAX], *people[CFG_WORDS_MAX];
 	struct digest_spec spec;
 	char err[256], *text = NULL;
-	spec_of(d, &spec, jobs, people);
+	timer_digest_spec(d, &spec, jobs, people);
 	if (store_begin_read(s->st) == 0) {
 		text = digest_render(s->st, s->t->set, &spec, now, err, sizeof err);
 		store_rollback(s->st);
@@ -107,8 +110,10 @@ static void send_digest(struct state *s, const struct cfg_digest *d, time_t due,
 	         (d->matrix_room[0] && matrix_queue(s->st, "digest", d->matrix_room, 0, matrix_notice(text, NULL), now) < 0) ||
 	         store_digest_add(s->st, d->name, day, due, now) < 0 || store_commit(s->st) < 0)
 		store_rollback(s->st); /* sent meanwhile by another run, or the store failed */
-	else if (++s->queued)
-		fprintf(stderr, "interviewd: part=clock level=info msg=\"digest sent\" channel=%s day=%s\n", d->name, day);
+	else if (++s->queued) {
+		metrics_count(C_DIGESTS_SENT, 1);
+		log_line("clock", "info", "msg=\"digest sent\" channel=%s day=%s", d->name, day);
+	}
 	free(text);
 }
 
@@ -127,8 +132,8 @@ static void catch_up(struct state *s, time_t now)
 		if (l.hour * 60 + l.min < s->t->cfg->clock_digest_catch_up)
 			send_digest(s, d, today, now);
 		else
-			fprintf(stderr, "interviewd: part=clock level=info msg=\"skipped today's digest, too late\" "
-			                "channel=%s\n", d->name);
+			log_line("clock", "info", "msg=\"skipped today's digest, too late\" "
+			                "channel=%s", d->name);
 	}
 }
 
@@ -140,7 +145,7 @@ static void digests(struct state *s, time_t now)
 		time_t due = 0;
 		while (s->next[i] && s->next[i] <= now) {
 			if (due)
-				fprintf(stderr, "interviewd: part=clock level=info msg=\"skipped a missed digest\" channel=%s\n",
+				log_line("clock", "info", "msg=\"skipped a missed digest\" channel=%s",
 				        d->name);
 			due = s->next[i];
 			s->next[i] = next_digest(d, due);
@@ -177,7 +182,7 @@ static void notify(struct state *s, int done)
 
 static void *run(void *arg)
 {
-	struct state s = {arg, NULL, {0}, 0};
+	struct state s = {arg, NULL, {0}, 0, app_reloads()};
 	char err[512];
 	time_t now;
 	if (!(s.st = store_open(s.t->cfg->database, err, sizeof err)) || clock_now(&now, err, sizeof err) < 0) {
@@ -185,17 +190,27 @@ static void *run(void *arg)
 		store_close(s.st);
 		return NULL;
 	}
+	app_hold(); /* the settings and channels stay put during a pass (a reload waits) */
 	catch_up(&s, now);
+	app_release();
 	notify(&s, 0);
 	for (int stop = 0; !stop;) {
 		int done = 0;
+		app_hold();
 		if (clock_now(&now, err, sizeof err) < 0)
 			log_error("clock", err);
 		else if ((done = duty_run(s.st, s.t->set, now, err, sizeof err)) < 0)
 			log_error("duties", err);
+		if (s.reloads != app_reloads()) { /* the channels or their times may have changed */
+			s.reloads = app_reloads();
+			for (int i = 0; i < s.t->cfg->ndigests && i < MAX_CHANNELS; i++)
+				s.next[i] = next_digest(&s.t->cfg->digests[i], now);
+		}
 		digests(&s, now);
+		int sleep_ms = wait_ms(&s, now);
+		app_release();
 		notify(&s, done);
-		stop = worker_sleep(&s.t->w, wait_ms(&s, now));
+		stop = worker_sleep(&s.t->w, sleep_ms);
 	}
 	store_close(s.st);
 	return NULL;

@@ -18,6 +18,7 @@
 #include "bot/cfg.h"
 #include "bot/worker.h"
 #include "commands/cmd.h"
+#include "commands/digest.h"
 
 struct timer {
 	struct worker w;
@@ -29,6 +30,10 @@ struct timer {
 /* Prints channel NAME's digest at NOW to OUT (interviewd digest). 0, or 1 with a
  * reason in ERR (no such channel, the store failed). */
 int timer_digest_print(struct app *app, const char *name, time_t now, FILE *out, char *err, size_t errlen);
+
+/* The filters of channel D as a digest_spec (JOBS and PEOPLE: arrays of CFG_WORDS_MAX
+ * that SPEC points into). */
+void timer_digest_spec(const struct cfg_digest *d, struct digest_spec *spec, const char **jobs, const char **people);
 
 /* Starts the thread; NOTIFY (-1: none) is written to whenever a pass queued chat
  * messages, so a front end need not poll for them. */

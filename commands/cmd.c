@@ -1,6 +1,8 @@
 /* cmd.c: runs one request — lex, find the command, check who may run it, then the
  * handler inside one transaction — and the helpers every handler shares. */
 #include "commands/internal.h"
+#include "lib/clock.h"
+#include "lib/metrics.h"
 #include "lib/str.h"
 #include "lib/tz.h"
 
@@ -37,6 +39,7 @@ static const struct spec specs[] = {
 	{"stats", cmd_stats, "", 0, WHO_PANEL, "see the counts"},
 	{"tz", cmd_tz, "", 1, WHO_ANYONE, ""},
 	{"whoami", cmd_whoami, "", 0, WHO_ANYONE, ""},
+	{"feed", cmd_feed, "", 1, WHO_PANEL, "get a calendar feed"},
 	{"help", cmd_help, "", 0, WHO_ANYONE, ""},
 	{0},
 };
@@ -46,6 +49,7 @@ __attribute__((format(printf, 3, 0))) static int vfail(struct cmd_ctx *c, const 
 {
 	vsnprintf(c->out->message, sizeof c->out->message, fmt, ap);
 	c->out->kind = REPLY_ERROR;
+	c->out->error = CMD_E_INPUT;
 	if (usage)
 		c->out->usage = usage;
 	return -1;
@@ -71,7 +75,20 @@ int cmd_bad(struct cmd_ctx *c, const char *fmt, ...)
 	return -1;
 }
 
-int cmd_store_fail(struct cmd_ctx *c) { return cmd_fail(c, "the database failed: %s", store_error(c->st)); }
+int cmd_refuse(struct cmd_ctx *c, enum cmd_error why, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfail(c, NULL, fmt, ap);
+	va_end(ap);
+	c->out->error = why;
+	return -1;
+}
+
+int cmd_store_fail(struct cmd_ctx *c)
+{
+	return cmd_refuse(c, CMD_E_STORE, "the database failed: %s", store_error(c->st));
+}
 
 void cmd_note(struct cmd_ctx *c, const char *fmt, ...)
 {
@@ -209,10 +226,10 @@ static int permitted(struct cmd_ctx *c, const struct spec *s)
 	if (s->who == WHO_ANYONE)
 		return 0;
 	if (c->actor->id == 0)
-		return cmd_fail(c, "you are not set up as a recruiter or interviewer here; ask an administrator to "
+		return cmd_refuse(c, CMD_E_DENIED, "you are not set up as a recruiter or interviewer here; ask an administrator to "
 		                   "add you to [people] in the config");
 	if (s->who == WHO_RECRUITER && !c->recruiter)
-		return cmd_fail(c, "only recruiters may %s; ask a recruiter to do it", s->what);
+		return cmd_refuse(c, CMD_E_DENIED, "only recruiters may %s; ask a recruiter to do it", s->what);
 	return 0;
 }
 
@@ -248,8 +265,8 @@ static int run(struct cmd_ctx *c, const struct spec *s)
 	return 0;
 }
 
-int cmd_execute(struct store *st, const struct cmd_settings *set, const struct cmd_request *req,
-                struct cmd_reply *out)
+static int execute(struct store *st, const struct cmd_settings *set, const struct cmd_request *req,
+                   struct cmd_reply *out)
 {
 	static const struct store_person nobody;
 	struct cmd_args *args = malloc(sizeof *args);
@@ -281,5 +298,16 @@ int cmd_execute(struct store *st, const struct cmd_settings *set, const struct c
 	}
 	str_copy(out->command, sizeof out->command, s ? s->name : "");
 	free(args);
+	return rc;
+}
+
+int cmd_execute(struct store *st, const struct cmd_settings *set, const struct cmd_request *req,
+                struct cmd_reply *out)
+{
+	int64_t t0 = clock_mono_us();
+	int rc = execute(st, set, req, out);
+	metrics_command(req->via ? req->via : "?", out->kind == REPLY_ERROR ? "error"
+	                                           : out->kind == REPLY_DUPLICATE ? "duplicate" : "ok",
+	                (double)(clock_mono_us() - t0) / 1000);
 	return rc;
 }

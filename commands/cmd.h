@@ -1,6 +1,6 @@
 /* cmd: the command language every front end shares, and its handlers.
  * Owns the grammar (schedule, reschedule, cancel, start, complete, feedback, list, show,
- * candidate, next, stats, tz, help), the lifecycle rules, conflict detection and
+ * candidate, next, stats, tz, whoami, feed, help), the lifecycle rules, conflict detection and
  * permissions. A request runs in one store transaction: the change, its audit row and
  * every message it causes (outbox rows) commit together or not at all. Returns a
  * front-end-neutral reply; it never prints and never sends (bot/ renders, mail/ sends).
@@ -30,6 +30,7 @@ struct cmd_settings {
 	long long chase_after;        /* nudge an interviewer this long after the end */
 	long long escalate_after;     /* then tell the recruiter */
 	int autostart;                /* scheduled → in_progress at the start time */
+	const char *feed_base;        /* calendar feed addresses start here ("": feeds off) */
 };
 
 struct cmd_reply;
@@ -69,8 +70,19 @@ enum {
 
 #define CMD_NOTES_MAX 4
 
+/* Why a command failed, for front ends that answer with a status (the HTTP API). */
+enum cmd_error {
+	CMD_E_NONE,
+	CMD_E_INPUT,     /* unreadable or invalid input */
+	CMD_E_DENIED,    /* the actor may not do this */
+	CMD_E_NOT_FOUND, /* no such interview or candidate */
+	CMD_E_CONFLICT,  /* the lifecycle or the calendar does not allow it now */
+	CMD_E_STORE,     /* the database failed */
+};
+
 struct cmd_reply {
 	enum cmd_reply_kind kind;
+	enum cmd_error error;         /* REPLY_ERROR: why */
 	char command[16];             /* the command's name, "" if it could not be read */
 	char message[1024];           /* headline, or the error */
 	const char *usage;            /* errors: the command's usage lines, else NULL */

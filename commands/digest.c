@@ -42,7 +42,7 @@ __attribute__((format(printf, 2, 3))) static void add(struct text *t, const char
 	t->len += (size_t)n;
 }
 
-static int wanted(const struct digest_spec *d, const struct store_interview *iv)
+int digest_wanted(const struct digest_spec *d, const struct store_interview *iv)
 {
 	int job = d->njobs == 0, who = d->npeople == 0;
 	for (int i = 0; !job && i < d->njobs; i++)
@@ -72,7 +72,7 @@ static int gather(struct store *st, const struct digest_spec *d, const struct st
 		int dup = 0;
 		for (int j = 0; j < *n && !dup; j++)
 			dup = (*out)[j].id == got[i].id;
-		if (!dup && wanted(d, &got[i]))
+		if (!dup && digest_wanted(d, &got[i]))
 			(*out)[(*n)++] = got[i]; /* lists carry no feedback: a plain copy owns nothing */
 	}
 	free(got);

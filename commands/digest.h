@@ -19,6 +19,9 @@ struct digest_spec {
 	int npeople;
 };
 
+/* 1 when IV is one of the channel's interviews (its jobs and people filters). */
+int digest_wanted(const struct digest_spec *d, const struct store_interview *iv);
+
 /* The digest's text at NOW, malloc'd (caller frees); NULL with a reason in ERR. */
 char *digest_render(struct store *st, const struct cmd_settings *set, const struct digest_spec *d, time_t now,
                     char *err, size_t errlen);

@@ -3,6 +3,8 @@
 #include "commands/internal.h"
 #include "lib/str.h"
 #include "lib/tzfmt.h"
+#include "lib/log.h"
+#include "lib/metrics.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -194,9 +196,10 @@ static int carry_out(struct run *r)
 		}
 	if (fail || store_duty_done(r->st, r->d.id, r->now, skipped) < 0)
 		return -1;
+	metrics_count(skipped ? C_REMINDERS_SKIPPED : C_REMINDERS_SENT, 1);
 	if (skipped)
-		fprintf(stderr, "interviewd: part=clock level=info msg=\"skipped\" duty=%lld kind=%s interview=%lld "
-		                "why=\"%s\"\n",
+		log_line("clock", "info", "msg=\"skipped\" duty=%lld kind=%s interview=%lld "
+		                "why=\"%s\"",
 		        (long long)r->d.id, store_duty_name(r->d.kind), (long long)r->d.interview_id, skipped);
 	return skipped ? 0 : 1;
 }

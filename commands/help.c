@@ -34,7 +34,7 @@ static const struct usage usages[] = {
 	 "     [job:\"Data Scientist\"] [sort:asc|desc] [limit:50]\n"
 	 "  today and week (Monday to Sunday) are your local ones; upcoming is the next days:N days."},
 	{"show", "show #42\n  one interview with its panel, status and feedback."},
-	{"candidate", "candidate jane@example.com\n  every round of a candidate (by email or a part of the name)."},
+	{"candidate", "candidate jane@example.com\n  every round of a candidate (by email, a part of the name, or #id)."},
 	{"next",
 	 "next jane@example.com when:\"...\" [job:] [type:] [duration:] [with:] [location:] [link:] [notes:] [force:yes]\n"
 	 "     [candidate_tz:Europe/Paris]\n"
@@ -42,6 +42,9 @@ static const struct usage usages[] = {
 	{"stats", "stats\n  interviews today, this week, completed and cancelled."},
 	{"tz", "tz [Europe/Berlin]\n  shows or sets your time zone (an IANA name)."},
 	{"whoami", "whoami\n  who you are here: your handle, role and time zone."},
+	{"feed",
+	 "feed [rotate]\n  sends you privately the secret address of your interview calendar (past 30 and next 90\n"
+	 "  days) to subscribe to; rotate gives it a new address and the old one stops working."},
 	{"help", "help [command]"},
 	{0},
 };
@@ -55,7 +58,7 @@ static const char overview[] =
 	"  feedback #42 rating:4 recommendation:hire feedback:\"...\"\n"
 	"  list [today|week|upcoming|all] [status:] [candidate:] [interviewer:]\n"
 	"  show #42 / candidate jane@example.com / next jane@example.com when:\"...\"\n"
-	"  stats / tz [Europe/Berlin] / whoami / help COMMAND";
+	"  stats / tz [Europe/Berlin] / whoami / feed [rotate] / help COMMAND";
 
 const char *cmd_usage(const char *name)
 {

@@ -48,6 +48,8 @@ struct cmd_ctx {
 int cmd_fail(struct cmd_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The same, with the command's usage: for input that could not be read. */
 int cmd_bad(struct cmd_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same, saying why (for front ends that answer with a status code). */
+int cmd_refuse(struct cmd_ctx *c, enum cmd_error why, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* A failure of the store itself. */
 int cmd_store_fail(struct cmd_ctx *c);
 /* Adds a note line to the reply. */
@@ -114,6 +116,7 @@ int cmd_candidate(struct cmd_ctx *c);
 int cmd_stats(struct cmd_ctx *c);
 int cmd_tz(struct cmd_ctx *c);
 int cmd_whoami(struct cmd_ctx *c);
+int cmd_feed(struct cmd_ctx *c);
 int cmd_help(struct cmd_ctx *c);
 
 #endif

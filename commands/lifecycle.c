@@ -50,12 +50,12 @@ int cmd_transition(struct cmd_ctx *c, struct store_interview *iv, enum store_sta
 	if (!(allowed[iv->status] & (1u << to))) {
 		char next[160];
 		what_next(iv, next, sizeof next);
-		return cmd_fail(c, "#%lld is %s, so it cannot be %s; %s", (long long)iv->id, said_status(iv->status),
+		return cmd_refuse(c, CMD_E_CONFLICT, "#%lld is %s, so it cannot be %s; %s", (long long)iv->id, said_status(iv->status),
 		                verbs[to], next);
 	}
 	if (to == ST_COMPLETED && iv->status == ST_SCHEDULED && c->req->now < iv->start) {
 		char when[64];
-		return cmd_fail(c, "#%lld has not started yet (it starts %s); it can be completed once it has begun",
+		return cmd_refuse(c, CMD_E_CONFLICT, "#%lld has not started yet (it starts %s); it can be completed once it has begun",
 		                (long long)iv->id, tzfmt(cmd_zone(c), iv->start, TZF_DAY_TIME, when, sizeof when));
 	}
 	iv->status = to;
@@ -268,7 +268,7 @@ int cmd_feedback(struct cmd_ctx *c)
 	         !(iv.status == ST_SCHEDULED && iv.start <= c->req->now)) { /* nobody pressed start */
 		char next[160];
 		what_next(&iv, next, sizeof next);
-		cmd_fail(c, "#%lld is %s; feedback is given once it has begun, and %s",
+		cmd_refuse(c, CMD_E_CONFLICT, "#%lld is %s; feedback is given once it has begun, and %s",
 		         (long long)iv.id, said_status(iv.status), next);
 	}
 	else if (save_said(c, &iv, &f) == 0 && reload(c, &iv) == 0 && tell_by_email(c, &iv, &f) == 0 &&

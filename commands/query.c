@@ -82,7 +82,7 @@ static int read_who(struct cmd_ctx *c, struct store_filter *f)
 	struct store_candidate cd;
 	struct store_person p;
 	if (cand && !c->recruiter)
-		return cmd_fail(c, "only recruiters may look candidates up; list shows you your own interviews");
+		return cmd_refuse(c, CMD_E_DENIED, "only recruiters may look candidates up; list shows you your own interviews");
 	if (cand && cmd_find_candidate(c, cand, &cd) < 0)
 		return -1;
 	f->candidate_id = cand ? cd.id : 0;
@@ -91,7 +91,7 @@ static int read_who(struct cmd_ctx *c, struct store_filter *f)
 	f->person_id = who ? p.id : 0;
 	if (!c->recruiter) {
 		if (who && p.id != c->actor->id)
-			return cmd_fail(c, "you can list only your own interviews; only recruiters may list %s's", p.handle);
+			return cmd_refuse(c, CMD_E_DENIED, "you can list only your own interviews; only recruiters may list %s's", p.handle);
 		f->person_id = c->actor->id;
 	}
 	if (!job)

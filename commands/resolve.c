@@ -42,10 +42,10 @@ static int load_interview(struct cmd_ctx *c, const char *token, struct store_int
 	if (rc < 0)
 		return cmd_store_fail(c);
 	if (rc == 0)
-		return cmd_bad(c, "there is no interview #%lld", (long long)id);
+		return cmd_bad(c, "there is no interview #%lld", (long long)id), c->out->error = CMD_E_NOT_FOUND, -1;
 	if (!c->recruiter && !on_panel(iv, c->actor->id)) {
 		store_interview_clear(iv);
-		return cmd_fail(c, "#%lld is not one of your interviews; only recruiters and its panel can see it",
+		return cmd_refuse(c, CMD_E_DENIED, "#%lld is not one of your interviews; only recruiters and its panel can see it",
 		                (long long)id);
 	}
 	return 0;
@@ -75,8 +75,15 @@ static int list_matches(struct cmd_ctx *c, const char *what, const struct store_
 int cmd_find_candidate(struct cmd_ctx *c, const char *what, struct store_candidate *cand)
 {
 	struct store_candidate m[6];
+	int64_t id;
 	if (!what || !*what)
 		return cmd_bad(c, "which candidate? give an email or a part of the name");
+	if (what[0] == '#' && parse_id(what, &id) == 0) {
+		int rc = store_candidate_by_id(c->st, id, cand);
+		if (rc < 0)
+			return cmd_store_fail(c);
+		return rc ? 0 : cmd_refuse(c, CMD_E_NOT_FOUND, "there is no candidate #%lld", (long long)id);
+	}
 	if (strchr(what, '@')) {
 		int rc = store_candidate_by_email(c->st, what, cand);
 		if (rc < 0)

@@ -177,7 +177,7 @@ static int check_conflicts(struct cmd_ctx *c, struct store_interview *iv, int64_
 	if (rc < 0)
 		return -1;
 	if (!force)
-		return cmd_fail(c, "that overlaps %d active interview%s: %s; add force:yes to schedule it anyway", n,
+		return cmd_refuse(c, CMD_E_CONFLICT, "that overlaps %d active interview%s: %s; add force:yes to schedule it anyway", n,
 		                n == 1 ? "" : "s", why);
 	cmd_note(c, "scheduled over %d conflict%s (force:yes): %s", n, n == 1 ? "" : "s", why);
 	snprintf(forced, len, "%d conflicting interview%s, the first: %s", n, n == 1 ? "" : "s", why);

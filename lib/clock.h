@@ -19,5 +19,7 @@ int clock_from_file(void);
 
 /* Milliseconds on the monotonic clock (for pacing and timeouts, never for dates). */
 int64_t clock_mono_ms(void);
+/* Microseconds on the monotonic clock (for latencies). */
+int64_t clock_mono_us(void);
 
 #endif

@@ -28,4 +28,12 @@ struct ics_invite {
 /* Returns the VCALENDAR text, malloc'd (caller frees), or NULL if out of memory. */
 char *ics_build(const struct ics_invite *inv);
 
+/* A calendar to subscribe to (METHOD:PUBLISH, X-WR-CALNAME NAME) holding the N
+ * events, attendees without RSVP requests; malloc'd, or NULL if out of memory. */
+char *ics_feed(const char *name, const struct ics_invite *events, int n);
+/* The N events alone (BEGIN:VEVENT ... END:VEVENT each), for writing a long calendar
+ * in pieces between ics_feed(NAME, NULL, 0) without its END:VCALENDAR line and that
+ * line; malloc'd, or NULL if out of memory. */
+char *ics_events(const struct ics_invite *events, int n);
+
 #endif

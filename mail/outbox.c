@@ -1,6 +1,7 @@
 /* outbox.c: the email sender (see outbox.h). */
 #include "mail/outbox.h"
 
+#include "lib/metrics.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -143,8 +144,13 @@ static int send_row(struct mail_outbox *mo, const struct store_outbox_row *row, 
 	}
 	free(msg);
 	/* recorded at once: the server has it, and a crash from here on must not send it again */
-	if (rc == SMTP_SENT)
+	if (rc == SMTP_SENT) {
+		metrics_count(C_EMAILS_SENT, 1);
+		metrics_part("mail", PART_UP, NULL);
 		return store_outbox_sent(mo->st, row->id, now) < 0 ? -1 : 1;
+	}
+	metrics_count(C_EMAILS_FAILED, 1);
+	metrics_part("mail", rc == SMTP_PERMANENT ? PART_UP : PART_BACKOFF, err);
 	return failed(mo, row, now, rc == SMTP_PERMANENT, err);
 }
 

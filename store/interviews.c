@@ -472,3 +472,14 @@ int store_inbound_seen(struct store *st, const char *key, const char *via, int64
 	sqlite3_bind_int64(s, 3, now);
 	return store_run(st, s, "record idempotency key");
 }
+
+int64_t store_interview_max_id(struct store *st)
+{
+	sqlite3_stmt *s = store_stmt(st, Q_MAX_INTERVIEW);
+	int64_t max = -1;
+	if (s && sqlite3_step(s) == SQLITE_ROW)
+		max = sqlite3_column_int64(s, 0);
+	if (s)
+		sqlite3_reset(s);
+	return max;
+}

@@ -128,6 +128,11 @@ int store_candidate_by_email(struct store *st, const char *email, struct store_c
 	return store_lookup(st, Q_CAND_BY_EMAIL, email, 0, read_candidate, c);
 }
 
+int store_candidate_by_id(struct store *st, int64_t id, struct store_candidate *c)
+{
+	return store_lookup(st, Q_CAND_BY_ID, NULL, id, read_candidate, c);
+}
+
 int store_candidate_search(struct store *st, const char *part, struct store_candidate *out, int max)
 {
 	sqlite3_stmt *s = store_stmt(st, Q_CAND_SEARCH);

@@ -42,6 +42,7 @@ const char *const store_sql[Q_COUNT] = {
 	[Q_PERSON_HANDLES] = "SELECT handle FROM people ORDER BY handle",
 
 	[Q_CAND_BY_EMAIL] = CAND_COLS "WHERE email = ?1",
+	[Q_CAND_BY_ID] = CAND_COLS "WHERE id = ?1",
 	[Q_CAND_SEARCH] = CAND_COLS "WHERE instr(lower(name), lower(?1)) > 0 OR instr(lower(email), lower(?1)) > 0 "
 	                            "ORDER BY name LIMIT ?2",
 	[Q_CAND_INSERT] = "INSERT INTO candidates (name, email, tz, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -179,4 +180,8 @@ const char *const store_sql[Q_COUNT] = {
 	[Q_MATRIX_DM_PUT] = "INSERT OR REPLACE INTO matrix_dms (user_id, room_id) VALUES (?1, ?2)",
 	[Q_MATRIX_DM_DROP] = "DELETE FROM matrix_dms WHERE user_id = ?1",
 	[Q_MATRIX_TOLD] = "INSERT OR IGNORE INTO matrix_encrypted (room_id, told_at) VALUES (?1, ?2)",
+	[Q_MAX_INTERVIEW] = "SELECT coalesce(max(id), 0) FROM interviews",
+	[Q_ACCESS_GET] = "SELECT generation FROM access_tokens WHERE kind = ?1 AND subject = ?2",
+	[Q_ACCESS_BUMP] = "INSERT INTO access_tokens (kind, subject, generation, rotated_at) VALUES (?1, ?2, 1, ?3) "
+	                  "ON CONFLICT (kind, subject) DO UPDATE SET generation = generation + 1, rotated_at = ?3",
 };

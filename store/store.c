@@ -4,10 +4,12 @@
 #include "store/store.h"
 #include "store/internal.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Generated from the .sql files in store/migrations by the Makefile, oldest first:
  * pairs of file name and SQL, ending with a NULL name. */
@@ -215,6 +217,56 @@ static int configure(struct store *st)
 /* PASSIVE: copies what no reader still needs and never waits; a WAL that is all copied
  * already costs nothing. */
 int store_checkpoint(struct store *st) { return exec(st, "PRAGMA wal_checkpoint(PASSIVE)"); }
+
+static int copy_to(sqlite3 *from, sqlite3 *to, char *err, size_t errlen)
+{
+	sqlite3_backup *b = sqlite3_backup_init(to, "main", from, "main");
+	if (!b) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(to));
+		return -1;
+	}
+	int rc;
+	while ((rc = sqlite3_backup_step(b, -1)) == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		sqlite3_sleep(50);
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "%s", sqlite3_errstr(rc));
+		return -1;
+	}
+	return 0;
+}
+
+static int quick_check(sqlite3 *db, char *err, size_t errlen)
+{
+	sqlite3_stmt *s;
+	int ok = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW &&
+	         strcmp((const char *)sqlite3_column_text(s, 0), "ok") == 0;
+	if (!ok)
+		snprintf(err, errlen, "the copy fails its check: %s", s ? (const char *)sqlite3_column_text(s, 0) : "?");
+	sqlite3_finalize(s);
+	return ok ? 0 : -1;
+}
+
+int store_backup(struct store *st, const char *path, char *err, size_t errlen)
+{
+	char tmp[4200];
+	sqlite3 *to = NULL;
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	unlink(tmp);
+	int rc = sqlite3_open_v2(tmp, &to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK)
+		snprintf(err, errlen, "%s: %s", tmp, to ? sqlite3_errmsg(to) : sqlite3_errstr(rc));
+	else if (copy_to(st->db, to, err, errlen) < 0 || quick_check(to, err, errlen) < 0)
+		rc = SQLITE_ERROR;
+	sqlite3_close(to);
+	if (rc == SQLITE_OK && rename(tmp, path) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		rc = SQLITE_ERROR;
+	}
+	if (rc != SQLITE_OK)
+		unlink(tmp);
+	return rc == SQLITE_OK ? 0 : -1;
+}
 
 int store_init(void)
 {

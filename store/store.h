@@ -124,6 +124,12 @@ int store_init(void);
  * seconds (the first write after a checkpoint restarts the WAL and pays for it). */
 #define STORE_CHECKPOINT_EVERY 10
 int store_checkpoint(struct store *st);
+/* Copies the database to PATH with SQLite's online backup (a consistent snapshot while
+ * other connections write), into PATH.tmp first, checked (quick_check) and renamed
+ * over PATH. 0, or -1 with ERR; PATH is untouched on failure. */
+int store_backup(struct store *st, const char *path, char *err, size_t errlen);
+/* The highest interview id (0: none), for walking every interview (export). */
+int64_t store_interview_max_id(struct store *st);
 
 /* Opens (creating if needed) the database at PATH and migrates it to the newest schema.
  * A file written by a newer interviewd is refused. NULL with a reason in ERR. */
@@ -166,6 +172,7 @@ int store_person_handles(struct store *st, void (*fn)(const char *handle, void *
 
 /* Candidates. */
 int store_candidate_by_email(struct store *st, const char *email, struct store_candidate *c);
+int store_candidate_by_id(struct store *st, int64_t id, struct store_candidate *c);
 /* Candidates whose name or email contains PART (case-insensitive), at most MAX of them;
  * returns how many were written to OUT. */
 int store_candidate_search(struct store *st, const char *part, struct store_candidate *out, int max);
@@ -349,6 +356,12 @@ int store_slack_dm_put(struct store *st, const char *user_id, const char *channe
 /* Matrix: meta values (the sync token), profiles' zones, DM rooms, encrypted rooms. */
 #define STORE_MATRIX_ID_MAX 255
 int store_meta_put(struct store *st, const char *key, const char *value);
+
+/* Access tokens (store/access.c): the generation of the token of KIND ('a', 'f', 't')
+ * for SUBJECT. _get: 1 with *GEN, 0 when none was made yet. _bump: makes generation 1
+ * or the next one (rotation), returning it in *GEN. */
+int store_access_get(struct store *st, char kind, const char *subject, int64_t *gen);
+int store_access_bump(struct store *st, char kind, const char *subject, int64_t now, int64_t *gen);
 /* The zone USER's profile gave ("" if none) and when it was read: 1, 0 unknown, <0. */
 int store_matrix_user_get(struct store *st, const char *user, char tz[STORE_TZ_MAX + 1], int64_t *fetched_at);
 int store_matrix_user_put(struct store *st, const char *user, const char *tz, int64_t now);

@@ -121,7 +121,7 @@ PEOPLE = {
 }
 REQUEST_SUBJECT = "Feedback, please"
 NUDGE_SUBJECT = "Your feedback on"
-LOG_RE = re.compile(r'part=imap level=\w+ msg="message" uid=(\d+) outcome=(\w+) interview=(-?\d+) '
+LOG_RE = re.compile(r'level=\w+ part=imap msg="message" uid=(\d+) outcome=(\w+) interview=(-?\d+) '
                     r'message_id="(.*?)" why="(.*)"$')
 
 
@@ -1491,7 +1491,7 @@ def case_secrets(binary, srv):
     d.start()
     wait_until(lambda: "level=warn" in d.proc.stderr() and "imap" in d.proc.stderr(), 8)
     err = d.proc.stderr()
-    T.check("a wrong password is logged as an IMAP failure", re.search(r"part=imap level=(warn|error)", err),
+    T.check("a wrong password is logged as an IMAP failure", re.search(r"level=(warn|error) part=imap", err),
             "an imap warning", err[-400:])
     d.stop()
     T.eq("the waiting message is untouched", [mid], folder_ids(srv, d.box, "INBOX"))

@@ -50,7 +50,7 @@ Cases (name them on the command line to run a few):
   token       M_UNKNOWN_TOKEN (revoked) on /sync: an error naming it, exit status 1
 Every daemon stopped with SIGTERM must exit 0 within 5 s; after all cases, no daemon's
 stderr may contain the access token, and every part=matrix log line has the format
-`interviewd: part=matrix level=info|warn|error msg="..."`.
+`ts=... level=info|warn|error part=matrix msg="..."`.
 
 Prints one line per failed check ("FAIL case: what: expected ..., actual ..."),
 remarks and timings on stderr ("# case: ..."), then "N passed, M failed" (what
@@ -94,7 +94,7 @@ TIME_LIMIT = 300                    # seconds for the whole file
 STOP_LIMIT = 5.0                    # SIGTERM -> exit 0 within this
 REPLY_WAIT = 10.0                   # seconds a reply may take (no fault armed)
 ENTITY_OK = re.compile(r"&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);)")
-LOG_LINE = re.compile(r'^interviewd: part=matrix level=(info|warn|error) msg="')
+LOG_LINE = re.compile(r'^ts=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z level=(info|warn|error) part=matrix msg="')
 
 
 def utc(s):
@@ -675,8 +675,8 @@ def case_lifecycle(binary):
         bots = [e for e in bot_events(fake, room) if e["type"] == "m.room.message"]
         T.eq("the bot posted nothing but the replies", len(SENT), len(bots))
         err = d.stderr()
-        T.check("log lines: interviewd: part=matrix level=... msg=\"...\"",
-                any(LOG_LINE.match(ln) for ln in err.splitlines()), 'interviewd: part=matrix level=info msg="..."',
+        T.check("log lines: ts=... level=... part=matrix msg=\"...\"",
+                any(LOG_LINE.match(ln) for ln in err.splitlines()), 'ts=... level=info part=matrix msg="..."',
                 err[-600:])
         no_errors(d)
     finally:
@@ -1385,7 +1385,7 @@ def case_token(binary):
         T.eq("M_UNKNOWN_TOKEN: exit status 1", 1, rc)
         err = d.stderr()
         T.check("M_UNKNOWN_TOKEN: an error naming it",
-                re.search(r"part=matrix level=error .*M_UNKNOWN_TOKEN", err), "level=error ... M_UNKNOWN_TOKEN",
+                re.search(r"level=error part=matrix .*M_UNKNOWN_TOKEN", err), "level=error ... M_UNKNOWN_TOKEN",
                 level_lines(err, "error") or err[-600:])
         T.check("the token is not in the log", TOKEN not in err, "absent", "present")
         T.check("the fake revoked it", TOKEN not in fake.state()["tokens"], "revoked", "still valid")
@@ -1422,7 +1422,7 @@ def check_all_logs():
                 if not LOG_LINE.match(ln):
                     bad.append(ln[:160])
     T.eq("the access token in no daemon's stderr (%d runs)" % len(STDERRS), [], leaks)
-    T.eq("every part=matrix line: interviewd: part=matrix level=info|warn|error msg=\"...\"", [], bad[:5])
+    T.eq("every part=matrix line: ts=... level=info|warn|error part=matrix msg=\"...\"", [], bad[:5])
     if STDERRS:
         T.check("the daemons logged part=matrix lines", n > 0, "> 0", n)
 
