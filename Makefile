@@ -120,6 +120,7 @@ bench: $(BUILD)/interviewd $(BENCHBIN) $(BUILD)/tests/bench_mail $(BUILD)/tests/
 	@/usr/bin/python3 tests/bench/bench_slack.py --binary $(BUILD)/interviewd
 	@/usr/bin/python3 tests/bench/bench_matrix.py --binary $(BUILD)/interviewd
 	@/usr/bin/python3 tests/bench/bench_replies.py $(BUILD)
+	@/usr/bin/python3 tests/bench/bench_ops.py --binary $(BUILD)/interviewd
 
 deps:
 	@tests/deps

@@ -11,6 +11,8 @@
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
+#include <glib.h>
+#include <math.h>
 #include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -109,16 +111,47 @@ static int status_of(const struct cmd_reply *r)
 	}
 }
 
-/* Runs the command TEXT as WHO and answers with its reply in the envelope. */
+/* Inside the command's transaction: the key of what was done with the request's
+ * Idempotency-Key (ARG), so the same key on another request is told apart. */
+struct idem {
+	char key[400];    /* api:PERSON:KEY */
+	char which[480];  /* api:PERSON:KEY#HASH, the request done with it */
+	time_t now;
+};
+
+static int remember_request(struct store *st, const struct cmd_reply *r, void *arg)
+{
+	(void)r;
+	const struct idem *k = arg;
+	return store_inbound_seen(st, k->which, "api", k->now) < 0 ? -1 : 0;
+}
+
+/* Runs the command TEXT as WHO and answers with its reply in the envelope. With an
+ * Idempotency-Key the command runs once per key and person; the key on a different
+ * request is refused (422). */
 static void run(struct app *app, struct store *st, const struct api_request *rq, const struct store_person *who,
                 const char *text, struct api_response *rs)
 {
-	char key[400];
+	struct idem k = {.now = rq->now};
 	struct cmd_reply r;
 	struct cmd_request req = {.text = text, .via = "api", .actor = *who, .now = rq->now};
-	if (rq->idempotency_key) { /* scoped to the person: two people's keys never meet */
-		snprintf(key, sizeof key, "api:%" PRId64 ":%.300s", who->id, rq->idempotency_key);
-		req.key = key;
+	if (rq->idempotency_key && strcmp(rq->method, "POST") == 0) { /* per person: two people's keys never meet */
+		gchar *hash = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text, -1);
+		snprintf(k.key, sizeof k.key, "api:%" PRId64 ":%.300s", who->id, rq->idempotency_key);
+		snprintf(k.which, sizeof k.which, "%s#%.32s", k.key, hash ? hash : "");
+		g_free(hash);
+		req.key = k.key;
+		req.on_change = remember_request;
+		req.arg = &k;
+		int used = store_inbound_known(st, k.key), same = used == 1 ? store_inbound_known(st, k.which) : 1;
+		if (used < 0 || same < 0) {
+			fail(rs, 500, "the database failed: %s", store_error(st));
+			return;
+		}
+		if (!same) {
+			fail(rs, 422, "this Idempotency-Key was used for a different request; use a new key");
+			return;
+		}
 	}
 	app_hold();
 	cmd_execute(st, &app->set, &req, &r);
@@ -129,7 +162,7 @@ static void run(struct app *app, struct store *st, const struct api_request *rq,
 	rs->content_type = "application/json";
 	buf_add(&rs->body, json ? json : "{\"success\": false, \"error\": \"out of memory\"}");
 	buf_add(&rs->body, "\n");
-	log_line("http", "info", "msg=\"command\" person=%s command=%s status=%d", who->handle,
+	log_line("http", "debug", "msg=\"command\" person=%s command=%s status=%d", who->handle,
 	         r.command[0] ? r.command : "-", rs->status);
 	free(json);
 	cmd_reply_free(&r);
@@ -147,75 +180,102 @@ static void quoted(struct buf *b, const char *key, const char *v)
 	buf_put(b, "\"", 1);
 }
 
-/* The JSON body's fields as options of the command; -1 with the 400 written for a
- * body that is not an object, an unknown field or a value of the wrong type. FIELDS
- * is "json_name:option:type ..." with type s (string), i (integer) or l (list of
- * strings, joined by commas). */
+/* The field NAME of FIELDS ("json_name:option:type ..."): its option and type, or 0. */
+static int field_of(const char *fields, const char *name, char opt[32], char *type)
+{
+	for (const char *w = fields; *w; w += strcspn(w, " "), w += strspn(w, " ")) {
+		size_t n = strcspn(w, ":");
+		if (*name && n == strlen(name) && strncmp(w, name, n) == 0)
+			return sscanf(w + n, ":%31[a-z_]:%c", opt, type) == 2;
+	}
+	return 0;
+}
+
+/* The JSON names of FIELDS, for an error message. */
+static void field_names(const char *fields, char *out, size_t len)
+{
+	size_t used = 0;
+	out[0] = 0;
+	for (const char *w = fields; *w && used < len; w += strcspn(w, " "), w += strspn(w, " "))
+		used += (size_t)snprintf(out + used, len - used, "%s%.*s", used ? ", " : "", (int)strcspn(w, ":"), w);
+}
+
+/* One field's value as the option OPT of the command: 0, or -1 for the wrong type. */
+static int option_of(const cJSON *f, const char *opt, char type, struct buf *cmd)
+{
+	if (type == 'i' && cJSON_IsNumber(f) && f->valuedouble == (double)(long long)f->valuedouble &&
+	    fabs(f->valuedouble) < 1e9) {
+		buf_addf(cmd, " %s:%lld", opt, (long long)f->valuedouble);
+	} else if (type == 's' && cJSON_IsString(f)) {
+		quoted(cmd, opt, f->valuestring);
+	} else if (type == 'b' && (cJSON_IsBool(f) || cJSON_IsString(f))) {
+		if (cJSON_IsString(f) ? strcmp(f->valuestring, "yes") == 0 : cJSON_IsTrue(f))
+			buf_addf(cmd, " %s:yes", opt);
+	} else if (type == 'l' && cJSON_IsArray(f) && cJSON_GetArraySize(f) > 0) {
+		struct buf list = {0};
+		for (const cJSON *e = f->child; e && !list.oom; e = e->next)
+			if (cJSON_IsString(e) && e->valuestring[0] && !strchr(e->valuestring, ','))
+				buf_addf(&list, "%s%s", list.len ? "," : "", e->valuestring);
+			else
+				list.oom = 2;
+		if (!list.oom)
+			quoted(cmd, opt, list.s);
+		int rc = list.oom ? -1 : 0;
+		buf_free(&list);
+		return rc;
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+/* The JSON body's fields as options of the command; -1 with the 4xx written for a
+ * body that is not a JSON object, an unknown field or a value of the wrong type.
+ * FIELDS is "json_name:option:type ..." with type s (string), i (integer), b (true or
+ * "yes") or l (a list of strings, joined by commas). */
 static int options_of(const struct api_request *rq, const char *fields, struct buf *cmd, struct api_response *rs)
 {
-	if (rq->content_type && strncasecmp(rq->content_type, "application/json", 16) != 0) {
-		fail(rs, 415, "the body must be JSON (Content-Type: application/json), not %s", rq->content_type);
+	const char *ct = rq->content_type;
+	if (ct && (strncasecmp(ct, "application/json", 16) != 0 || (ct[16] && ct[16] != ';' && ct[16] != ' '))) {
+		fail(rs, 415, "the body must be JSON (Content-Type: application/json), not %s", ct);
 		return -1;
 	}
 	const char *end = NULL;
 	cJSON *j = cJSON_ParseWithLengthOpts(rq->body, rq->body_len, &end, 0);
+	while (j && end && end < rq->body + rq->body_len && isspace((unsigned char)*end))
+		end++;
 	if (!j || end != rq->body + rq->body_len) {
 		fail(rs, 400, "the body is not JSON%s", rq->body_len ? " (or has something after it)" : " (it is empty)");
 		cJSON_Delete(j);
 		return -1;
 	}
+	int rc = 0;
 	if (!cJSON_IsObject(j)) {
 		fail(rs, 400, "the body must be a JSON object");
-		cJSON_Delete(j);
-		return -1;
+		rc = -1;
 	}
-	for (cJSON *f = j->child; f; f = f->next) {
-		char spec[64], opt[32], type;
-		const char *at = f->string ? strstr(fields, f->string) : NULL;
-		size_t n = f->string ? strlen(f->string) : 0;
-		while (at && ((at != fields && at[-1] != ' ') || at[n] != ':'))
-			at = strstr(at + 1, f->string);
-		if (!at || sscanf(at + n, ":%31[a-z_]:%c", opt, &type) != 2) {
-			fail(rs, 400, "unknown field \"%s\" (this takes: %s)", f->string ? f->string : "", fields);
-			cJSON_Delete(j);
-			return -1;
-		}
-		(void)spec;
-		if (type == 'i' && cJSON_IsNumber(f) && f->valuedouble == (double)(long long)f->valuedouble) {
-			buf_addf(cmd, " %s:%lld", opt, (long long)f->valuedouble);
-		} else if (type == 's' && cJSON_IsString(f)) {
-			quoted(cmd, opt, f->valuestring);
-		} else if (type == 'l' && cJSON_IsArray(f)) {
-			struct buf list = {0};
-			for (cJSON *e = f->child; e; e = e->next)
-				if (cJSON_IsString(e) && !strchr(e->valuestring, ','))
-					buf_addf(&list, "%s%s", list.len ? "," : "", e->valuestring);
-				else
-					list.oom = 2;
-			if (list.oom || !list.len) {
-				buf_free(&list);
-				fail(rs, 400, "\"%s\" must be a list of handles or emails", f->string);
-				cJSON_Delete(j);
-				return -1;
-			}
-			quoted(cmd, opt, list.s);
-			buf_free(&list);
-		} else {
+	for (const cJSON *f = j->child; f && rc == 0; f = f->next) {
+		char opt[32], type, names[300];
+		if (!f->string || !field_of(fields, f->string, opt, &type)) {
+			field_names(fields, names, sizeof names);
+			fail(rs, 400, "unknown field \"%.100s\" (this takes: %s)", f->string ? f->string : "", names);
+			rc = -1;
+		} else if (option_of(f, opt, type, cmd) < 0) {
 			fail(rs, 400, "\"%s\" must be %s", f->string,
-			     type == 'i' ? "a whole number" : type == 'l' ? "a list of strings" : "a string");
-			cJSON_Delete(j);
-			return -1;
+			     type == 'i' ? "a whole number" : type == 'l' ? "a list of handles or emails" : type == 'b' ? "true or false"
+			                                                                                    : "a string");
+			rc = -1;
 		}
 	}
 	cJSON_Delete(j);
-	return 0;
+	return rc;
 }
 
 static const char complete_fields[] = "rating:rating:i recommendation:recommendation:s feedback:feedback:s "
                                       "notes:notes:s";
 static const char reschedule_fields[] = "scheduled_datetime:when:s duration_minutes:duration:i interview_type:type:s "
                                         "location:location:s meeting_link:link:s notes:notes:s reason:reason:s "
-                                        "interviewers:with:l force:force:s";
+                                        "interviewers:with:l force:force:b";
 static const char cancel_fields[] = "reason:reason:s";
 
 /* POST /api/v1/interviews/ID/ACTION */
@@ -269,6 +329,11 @@ static int args_known(const struct api_request *rq, const char *known, struct ap
 		int ok = 0;
 		for (const char *w = known; *w && !ok; w += strcspn(w, " "), w += strspn(w, " "))
 			ok = n && strcspn(w, " ") == n && strncmp(w, rq->args[i], n) == 0;
+		for (int j = 0; ok && j < i; j++)
+			if (strncmp(rq->args[j], rq->args[i], n) == 0 && rq->args[j][n] == '=') {
+				fail(rs, 400, "the query argument \"%.*s\" is given twice", (int)n, rq->args[i]);
+				return 0;
+			}
 		if (!ok) {
 			fail(rs, 400, "unknown query argument \"%.*s\"%s%s%s", (int)n, rq->args[i],
 			     *known ? " (this takes: " : " (this takes none)", known, *known ? ")" : "");
@@ -294,8 +359,10 @@ static void api_v1(struct app *app, struct store *st, const struct api_request *
 	}
 	if (!authenticate(st, rq, rs, &who))
 		return;
-	if (action)
-		return interview_action(app, st, rq, id, seg[4], &who, rs);
+	if (action) {
+		interview_action(app, st, rq, id, seg[4], &who, rs);
+		return;
+	}
 	if (!method_is(rq, "GET", rs, "GET, HEAD") || !args_known(rq, upcoming ? "days_ahead limit" : "", rs))
 		return;
 	if (upcoming) {
@@ -366,8 +433,10 @@ void api_handle(struct app *app, struct store *st, const struct api_request *rq,
 	char buf[1100], *seg[8];
 	memset(rs, 0, sizeof *rs);
 	int n = segments(rq->path, buf, sizeof buf, seg, 8);
-	if (n < 1 || !rq->method[0]) {
-		fail(rs, n < 1 ? 404 : 405, "no such path %s", rq->path);
+	if (!rq->method[0]) {
+		fail(rs, 405, "this server takes GET, HEAD and POST");
+	} else if (n < 1) {
+		fail(rs, 404, "no such path %s", rq->path);
 	} else if (n == 1 && (strcmp(seg[0], "healthz") == 0 || strcmp(seg[0], "metrics") == 0)) {
 		if (method_is(rq, "GET", rs, "GET, HEAD") && args_known(rq, "", rs))
 			(seg[0][0] == 'h' ? healthz : metrics)(st, rs, rq->now);

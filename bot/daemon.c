@@ -70,7 +70,8 @@ static void reload(struct daemon *d)
 	reload_asked = 0;
 	sdnotify("RELOADING=1\nSTATUS=reloading the config");
 	if (app_reload(d->app, d->st, restart, sizeof restart, err, sizeof err) < 0) {
-		dlog("error", "msg=\"reload refused; the running settings stay\" why=\"%s\"", err);
+		char why[1100];
+		dlog("error", "msg=\"reload refused; the running settings stay\" why=\"%s\"", log_quote(err, why, sizeof why));
 		sdnotify("READY=1\nSTATUS=reload refused: the config has an error (see the log)");
 		return;
 	}
@@ -103,7 +104,7 @@ static void *ops_main(void *arg)
 	struct daemon *d = arg;
 	int64_t fed = 0;
 	for (;;) {
-		int stop = d->http ? http_service(d->http, &d->ops) : worker_sleep(&d->ops, 500);
+		int stop = d->http ? http_service(d->http, &d->ops) : worker_sleep(&d->ops, d->tick_ms);
 		if (stop)
 			break;
 		if (reload_asked && !daemon_stopping)
@@ -113,15 +114,28 @@ static void *ops_main(void *arg)
 	return NULL;
 }
 
+/* After an API command: its emails, chat messages and duties. */
+static void wake_all(void *arg)
+{
+	struct daemon *d = arg;
+	poller_wake_senders(&d->wakes);
+	timer_wake(&d->clock);
+}
+
 static int start_ops(struct daemon *d, char *err, size_t errlen)
 {
 	char why[1200];
 	if (cfg_exposed(&d->app->cfg, why, sizeof why))
 		dlog("warn", "msg=\"%s\"", why);
 	d->watchdog_ms = sdnotify_watchdog_ms();
+	/* Idle, the thread wakes only for the watchdog, and with the HTTP endpoint once a
+	 * second to look for a reload (a signal cannot wake libwebsockets' loop). */
+	d->tick_ms = d->watchdog_ms ? (int)(d->watchdog_ms / 4 < 1000 ? d->watchdog_ms / 4 : 1000)
+	                            : d->app->cfg.http_listen[0] ? 1000 : -1;
 	if (!(d->st = store_open(d->app->cfg.database, err, errlen)))
 		return -1;
-	if (d->app->cfg.http_listen[0] && !(d->http = http_open(d->app, d->st, err, errlen)))
+	if (d->app->cfg.http_listen[0] &&
+	    !(d->http = http_open(d->app, d->st, wake_all, d, d->tick_ms, err, errlen)))
 		return -1;
 	if (worker_start(&d->ops, ops_main, d, err, errlen) < 0)
 		return -1;

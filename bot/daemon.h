@@ -32,6 +32,7 @@ struct daemon {
 	struct http *http;         /* NULL unless [http] listen */
 	int serving;               /* the operations thread runs ("run") */
 	int64_t watchdog_ms;       /* systemd's interval, 0: none */
+	int tick_ms;               /* the operations thread's wake-ups when idle (-1: none) */
 	atomic_llong beat;         /* when the front end last went round its loop (mono ms) */
 };
 

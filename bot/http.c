@@ -19,6 +19,9 @@
 struct http {
 	struct app *app;
 	struct store *st;
+	void (*wake)(void *arg); /* after a request that may have queued messages */
+	void *arg;
+	int tick_ms;             /* http_service returns at least this often */
 	struct lws_context *ctx;
 	lws_sorted_usec_list_t tick;
 	char host[256];
@@ -56,22 +59,30 @@ static void header(struct lws *wsi, enum lws_token_indexes t, char *out, size_t 
 		out[0] = 0;
 }
 
-/* Method, path, query arguments and the headers the answer depends on. */
-static void read_request(struct lws *wsi, struct conn *c, const char *in, size_t len)
+/* Method, path, query arguments and the headers the answer depends on; a status
+ * (414, 400) when the path or the query does not fit, else 0. Nothing is cut short. */
+static int read_request(struct lws *wsi, struct conn *c, const char *in, size_t len)
 {
 	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
 		if (lws_hdr_total_length(wsi, methods[i].token) > 0)
 			snprintf(c->method, sizeof c->method, "%s", methods[i].name);
-	snprintf(c->path, sizeof c->path, "%.*s", (int)(len < FIELD_MAX ? len : FIELD_MAX - 1), in ? in : "");
-	for (c->nargs = 0; c->nargs < API_ARGS_MAX; c->nargs++)
-		if (lws_hdr_copy_fragment(wsi, c->args[c->nargs], sizeof c->args[0], WSI_TOKEN_HTTP_URI_ARGS, c->nargs) <= 0)
-			break;
+	if (len >= FIELD_MAX)
+		return 414;
+	snprintf(c->path, sizeof c->path, "%.*s", (int)len, in ? in : "");
+	for (c->nargs = 0; lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, c->nargs) > 0; c->nargs++) {
+		if (c->nargs == API_ARGS_MAX)
+			return 400;
+		if (lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, c->nargs) >= (int)sizeof c->args[0] ||
+		    lws_hdr_copy_fragment(wsi, c->args[c->nargs], sizeof c->args[0], WSI_TOKEN_HTTP_URI_ARGS, c->nargs) < 0)
+			return 414;
+	}
 	header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, c->auth, sizeof c->auth);
 	header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, c->type, sizeof c->type);
 	c->key[0] = 0;
 	if (lws_hdr_custom_length(wsi, "idempotency-key:", 16) > 0 &&
 	    lws_hdr_custom_copy(wsi, c->key, sizeof c->key, "idempotency-key:", 16) < 0)
 		c->key[0] = 0;
+	return 0;
 }
 
 /* An answer decided here, without the API: oversized or unreadable requests. */
@@ -110,6 +121,8 @@ static void answer(struct lws *wsi, struct conn *c)
 		plain_answer(c, 500, "out of memory");
 	}
 	metrics_count(C_HTTP_REQUESTS, 1);
+	if (strcmp(c->method, "POST") == 0 && c->rs.status < 300 && h->wake)
+		h->wake(h->arg); /* the command's notices, cards and duties go out now */
 	/* the path may hold a feed's secret: only its first segment is logged */
 	hlog(c->rs.status >= 500 ? "error" : "info", "msg=\"request\" method=%s path=/%.*s status=%d bytes=%zu us=%lld",
 	     c->method[0] ? c->method : "-", (int)strcspn(c->path + (c->path[0] == '/'), "/"),
@@ -179,11 +192,18 @@ static int on_request(struct lws *wsi, struct conn *c, const char *in, size_t le
 	struct http *h = server_of(wsi);
 	char clen[32], te[32];
 	memset(c, 0, sizeof *c);
-	read_request(wsi, c, in, len);
+	int bad = read_request(wsi, c, in, len);
 	header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, clen, sizeof clen);
 	header(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING, te, sizeof te);
 	long long n = clen[0] ? atoll(clen) : 0;
-	if (n > h->app->cfg.http_max_body) {
+	if (bad) {
+		plain_answer(c, bad, bad == 414 ? "the path or a query argument is too long"
+		                                : "too many query arguments");
+		answer(wsi, c);
+	} else if (te[0]) { /* lws reads no chunked request bodies: say so rather than hang */
+		plain_answer(c, 411, "send the body with a Content-Length, not chunked");
+		answer(wsi, c);
+	} else if (n > h->app->cfg.http_max_body) {
 		char msg[96];
 		snprintf(msg, sizeof msg, "the body is larger than %lld bytes ([http] max_body)", h->app->cfg.http_max_body);
 		plain_answer(c, 413, msg);
@@ -239,7 +259,7 @@ static const struct lws_protocols protocols[] = {
 static void tick(lws_sorted_usec_list_t *sul)
 {
 	struct http *h = lws_container_of(sul, struct http, tick);
-	lws_sul_schedule(h->ctx, 0, &h->tick, tick, 250 * LWS_US_PER_MS);
+	lws_sul_schedule(h->ctx, 0, &h->tick, tick, h->tick_ms * LWS_US_PER_MS);
 }
 
 static void lws_to_log(int level, const char *line)
@@ -250,7 +270,8 @@ static void lws_to_log(int level, const char *line)
 	hlog(level == LLL_ERR ? "error" : "warn", "msg=\"libwebsockets: %s\"", clean);
 }
 
-struct http *http_open(struct app *app, struct store *st, char *err, size_t errlen)
+struct http *http_open(struct app *app, struct store *st, void (*wake)(void *), void *arg, int tick_ms, char *err,
+                       size_t errlen)
 {
 	struct http *h = calloc(1, sizeof *h);
 	const char *colon = strrchr(app->cfg.http_listen, ':');
@@ -261,6 +282,9 @@ struct http *http_open(struct app *app, struct store *st, char *err, size_t errl
 	}
 	h->app = app;
 	h->st = st;
+	h->wake = wake;
+	h->arg = arg;
+	h->tick_ms = tick_ms;
 	snprintf(h->host, sizeof h->host, "%.*s", (int)(colon - app->cfg.http_listen), app->cfg.http_listen);
 	if (h->host[0] == '[' && h->host[strlen(h->host) - 1] == ']') {
 		memmove(h->host, h->host + 1, strlen(h->host));
@@ -275,8 +299,10 @@ struct http *http_open(struct app *app, struct store *st, char *err, size_t errl
 	info.protocols = protocols;
 	info.user = h;
 	info.vhost_name = "interviewd";
-	info.options = LWS_SERVER_OPTION_DISABLE_IPV6 * (strchr(h->host, ':') == NULL);
+	info.options = LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND |
+	               (strchr(h->host, ':') ? 0 : LWS_SERVER_OPTION_DISABLE_IPV6);
 	info.timeout_secs = 30;
+	info.max_http_header_data = 16384; /* a longer request line or headers: the connection is closed */
 	h->ctx = lws_create_context(&info);
 	if (!h->ctx) {
 		snprintf(err, errlen, "cannot listen on %s ([http] listen): the address is not this machine's, or the port is "
@@ -284,7 +310,7 @@ struct http *http_open(struct app *app, struct store *st, char *err, size_t errl
 		free(h);
 		return NULL;
 	}
-	lws_sul_schedule(h->ctx, 0, &h->tick, tick, 250 * LWS_US_PER_MS);
+	lws_sul_schedule(h->ctx, 0, &h->tick, tick, h->tick_ms * LWS_US_PER_MS);
 	metrics_part("http", PART_UP, NULL);
 	hlog("info", "msg=\"listening\" address=%s", app->cfg.http_listen);
 	return h;

@@ -14,10 +14,13 @@
 struct http;
 
 /* Listens on APP's [http] listen, answering on ST (the calling thread's: the one that
- * services).  NULL with ERR when it cannot (bad host, port taken). */
-struct http *http_open(struct app *app, struct store *st, char *err, size_t errlen);
-/* Serves for a while (at most about 250 ms, less when woken); 1 when W was asked to
- * stop meanwhile, else 0. */
+ * services); WAKE(ARG) after a POST that succeeded, so what it queued is sent now;
+ * http_service returns at least every TICK_MS (the caller's own timers).
+ * NULL with ERR when it cannot (bad host, port taken). */
+struct http *http_open(struct app *app, struct store *st, void (*wake)(void *), void *arg, int tick_ms, char *err,
+                       size_t errlen);
+/* Serves for a while (at most TICK_MS, less when woken); 1 when W was asked to stop
+ * meanwhile, else 0. */
 int http_service(struct http *h, struct worker *w);
 /* Makes http_service return now (any thread). */
 void http_wake(struct http *h);

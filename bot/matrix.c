@@ -663,6 +663,7 @@ int matrix_run(struct app *app, volatile int *stop)
 	}
 	mlog("info", "msg=\"started\" homeserver=%s user=%s device=%s resume=%s", app->cfg.matrix_homeserver,
 	     app->cfg.matrix_user_id, app->cfg.matrix_device_id, m.since[0] ? "yes" : "no (first start)");
+	metrics_part("matrix", PART_STARTING, NULL); /* /healthz: 503 until the first sync */
 	daemon_ready(&d, "running (Matrix)");
 	int rc = loop(&m, &d);
 	mlog("info", "msg=\"stopping\"");

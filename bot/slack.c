@@ -2,6 +2,7 @@
  * envelopes from the socket loop in order and answers each. */
 #include "bot/slack.h"
 #include "lib/log.h"
+#include "lib/metrics.h"
 #include "bot/daemon.h"
 #include "bot/slack_api.h"
 #include "bot/slack_blocks.h"
@@ -490,6 +491,7 @@ int slack_run(struct app *app, volatile int *stop)
 		return 1;
 	}
 	slog("info", "msg=\"started\" connections=%lld api=%s", app->cfg.slack_connections, app->cfg.slack_api_url);
+	metrics_part("slack", PART_STARTING, NULL); /* /healthz: 503 until the first hello */
 	daemon_ready(&d, "running (Slack)");
 	while (!*stop) {
 		daemon_beat(&d);

@@ -32,6 +32,18 @@ void log_new_request(const char *prefix, char *out, size_t outlen)
 	snprintf(out, outlen, "%s-%ld", prefix, atomic_fetch_add(&requests, 1) + 1);
 }
 
+const char *log_quote(const char *s, char *out, size_t outlen)
+{
+	size_t n = 0;
+	for (; *s && n + 2 < outlen; s++) {
+		if (*s == '"' || *s == '\\')
+			out[n++] = '\\';
+		out[n++] = *s;
+	}
+	out[n] = 0;
+	return out;
+}
+
 void log_line(const char *part, const char *level, const char *fmt, ...)
 {
 	int lv = log_level_of(level);

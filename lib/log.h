@@ -19,6 +19,9 @@ void log_set_level(enum log_level level);
 /* 1 when lines of LEVEL are written: for callers that would work to build one. */
 int log_enabled(enum log_level level);
 
+/* S as the inside of a quoted logfmt value (" and \ escaped) into OUT; returns OUT. */
+const char *log_quote(const char *s, char *out, size_t outlen);
+
 /* Tags this thread's lines with req=ID until log_request(NULL); ID is copied. A front
  * end sets it around one command, so every line the command causes shares it. */
 void log_request(const char *id);

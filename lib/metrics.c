@@ -56,19 +56,28 @@ static long counters[C_COUNTERS];
 static struct via vias[VIAS_MAX];
 static int nvias;
 
+/* The entry named NAME among the *N entries of SIZE bytes at BASE (each starting with
+ * its char name[16]), added when new and there is room; -1 when full. */
+static int slot(void *base, size_t size, int *n, int max, const char *name)
+{
+	for (int i = 0; i < *n; i++)
+		if (strcmp((const char *)base + (size_t)i * size, name) == 0)
+			return i;
+	if (*n == max)
+		return -1;
+	snprintf((char *)base + (size_t)*n * size, 16, "%s", name);
+	return (*n)++;
+}
+
 void metrics_part(const char *part, enum part_state state, const char *why)
 {
 	pthread_mutex_lock(&mu);
-	int i = 0;
-	while (i < nparts && strcmp(parts[i].name, part) != 0)
-		i++;
-	if (i == nparts && nparts < PARTS_MAX)
-		snprintf(parts[nparts++].name, sizeof parts[i].name, "%s", part);
-	if (i < nparts) {
+	int i = slot(parts, sizeof parts[0], &nparts, PARTS_MAX, part);
+	if (i >= 0) {
 		if (parts[i].state != state || !parts[i].since)
 			parts[i].since = time(NULL);
 		parts[i].state = state;
-		if (why && state != PART_UP)
+		if (why && (state == PART_BACKOFF || state == PART_DOWN))
 			snprintf(parts[i].why, sizeof parts[i].why, "%s", why);
 	}
 	pthread_mutex_unlock(&mu);
@@ -87,12 +96,8 @@ void metrics_command(const char *via, const char *outcome, double ms)
 	while (o < OUTCOMES - 1 && strcmp(outcome_names[o], outcome) != 0)
 		o++;
 	pthread_mutex_lock(&mu);
-	int i = 0;
-	while (i < nvias && strcmp(vias[i].name, via) != 0)
-		i++;
-	if (i == nvias && nvias < VIAS_MAX)
-		snprintf(vias[nvias++].name, sizeof vias[i].name, "%s", via);
-	if (i < nvias) {
+	int i = slot(vias, sizeof vias[0], &nvias, VIAS_MAX, via);
+	if (i >= 0) {
 		struct via *v = &vias[i];
 		v->count[o]++;
 		v->n++;

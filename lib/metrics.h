@@ -12,7 +12,8 @@
 enum part_state { PART_STARTING, PART_UP, PART_BACKOFF, PART_DOWN };
 
 /* PART ("slack", "matrix", "mail", "imap", "clock", "http") is in STATE; WHY (may be
- * NULL) is kept as its last error when the state is not PART_UP. No secrets in WHY. */
+ * NULL) is kept as its last error when the state is PART_BACKOFF or PART_DOWN. No
+ * secrets in WHY. */
 void metrics_part(const char *part, enum part_state state, const char *why);
 
 enum counter {

@@ -122,7 +122,7 @@ PEOPLE = {
 REQUEST_SUBJECT = "Feedback, please"
 NUDGE_SUBJECT = "Your feedback on"
 LOG_RE = re.compile(r'level=\w+ part=imap msg="message" uid=(\d+) outcome=(\w+) interview=(-?\d+) '
-                    r'message_id="(.*?)" why="(.*)"$')
+                    r'message_id="(.*?)" why="(.*)" req=e-\d+$')
 
 
 # ---- results ----------------------------------------------------------------

@@ -12,6 +12,8 @@
             start sends them
   lock      a second run on the same database is refused, naming the first's pid;
             backup while it runs
+  export    csv, json and ics of every interview (quotes, commas, statuses, links),
+            bad formats and outputs; a backup restored as the README says
   warn      a world-readable config with a secret in it is warned about; _env is not;
             [log] level = "warn" drops info lines
   logs      every line of every case is logfmt (ts= level= part= msg=), no secret
@@ -303,6 +305,73 @@ def case_lock(binary, d):
     return dm.stderr()
 
 
+def case_export(binary, d):
+    """export in its three formats, and a backup restored as the README says."""
+    T.case = "export"
+    import csv
+    import io
+    import json
+    port = free_port()
+    cfg = os.path.join(d, "c.toml")
+    with open(cfg, "w") as f:
+        f.write(config(d, port, people='[people.bob]\nemail = "bob@example.com"\n'))
+    lines = ['schedule candidate:"Jane, \\"JJ\\" Doe <jane@example.com>" when:"2031-03-11 14:00" with:alice,bob '
+             'notes:"line, with comma"',
+             'schedule candidate:"Max <max@example.com>" when:"2031-03-12 10:00" with:bob',
+             'reschedule #2 when:"2031-03-13 10:00"',
+             'cancel #1 reason:"candidate withdrew"']
+    r = subprocess.run([binary, "-c", cfg, "console", "--as", "rita", "--json"], capture_output=True, text=True,
+                       input="\n".join(lines) + "\n", env=dict(os.environ, INTERVIEWD_NOW=NOW), timeout=20)
+    T.eq("four commands done", 4, r.stdout.count('"success":true'))
+    rc, out, err = tool(binary, cfg, "export", "--format", "csv")
+    T.eq("csv: exit 0", 0, rc)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    T.eq("csv: one row per interview (no feedback yet)", ["1", "2", "3"], [x["id"] for x in rows])
+    T.eq("csv: quotes and commas survive", 'Jane, "JJ" Doe', rows[0]["candidate_name"] if rows else None)
+    T.eq("csv: notes with a comma", "line, with comma", rows[0]["notes"] if rows else None)
+    T.eq("csv: statuses", ["cancelled", "rescheduled", "scheduled"], [x["status"] for x in rows])
+    T.eq("csv: the panel", "alice bob", rows[0]["interviewers"] if rows else None)
+    T.eq("csv: times in UTC", "2031-03-11T13:00:00Z", rows[0]["scheduled_datetime"] if rows else None)
+    out_file = os.path.join(d, "export.json")
+    rc, out, err = tool(binary, cfg, "export", "--format", "json", "--output", out_file)
+    T.eq("json: exit 0", 0, rc)
+    with open(out_file) as f:
+        doc = json.load(f)
+    ivs = doc.get("interviews", [])
+    T.eq("json: every interview", [1, 2, 3], [i["id"] for i in ivs])
+    T.eq("json: the seed's field names", "2031-03-12T09:00:00Z", ivs[1]["scheduled_datetime"] if len(ivs) > 1 else None)
+    T.eq("json: the reschedule's link", 2, ivs[2]["rescheduled_from"] if len(ivs) > 2 else None)
+    T.eq("json: the cancel reason", "candidate withdrew", ivs[0]["cancel_reason"] if ivs else None)
+    rc, out, err = tool(binary, cfg, "export", "--format", "ics")
+    T.eq("ics: exit 0", 0, rc)
+    T.check("ics: one calendar", out.startswith("BEGIN:VCALENDAR") and out.rstrip().endswith("END:VCALENDAR"),
+            "BEGIN...END:VCALENDAR", out[:80])
+    T.eq("ics: the rescheduled original left out", 2, out.count("BEGIN:VEVENT"))
+    T.eq("ics: the cancelled one marked", 1, out.count("STATUS:CANCELLED"))
+    rc, out, err = tool(binary, cfg, "export", "--format", "xml")
+    T.eq("an unknown format: exit 2", 2, rc)
+    T.check("... saying which formats there are", "csv, json or ics" in err, "csv, json or ics", err)
+    rc, out, err = tool(binary, cfg, "export", "--format", "csv", "--output", os.path.join(d, "no", "such", "dir"))
+    T.eq("an output that cannot be written: exit 1", 1, rc)
+    # backup, more changes, restore: the changes are gone, the backup's state is back
+    backup = os.path.join(d, "backup.db")
+    rc, out, err = tool(binary, cfg, "backup", backup)
+    T.eq("backup: exit 0", 0, rc)
+    subprocess.run([binary, "-c", cfg, "console", "--as", "rita", "--json"], capture_output=True, text=True,
+                   input='cancel #3 reason:"later"\n', env=dict(os.environ, INTERVIEWD_NOW=NOW), timeout=20)
+    db = os.path.join(d, "db.sqlite")
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(db + suffix):
+            os.remove(db + suffix)
+    shutil.copy(backup, db)
+    rc, out, err = tool(binary, cfg, "export", "--format", "csv")
+    T.eq("restored: #3 is scheduled again", "scheduled", [x["status"] for x in csv.DictReader(io.StringIO(out))][-1])
+    rc, out, err = tool(binary, cfg, "backup", os.path.join(d, "nodir", "x.db"))
+    T.eq("backup to a folder that does not exist: exit 1", 1, rc)
+    T.check("... saying why", "backup failed" in err, "backup failed: ...", err)
+    return ""
+
+
 def case_warn(binary, d):
     T.case = "warn"
     port = free_port()
@@ -342,7 +411,7 @@ def main():
     a = ap.parse_args()
     binary = os.path.abspath(a.binary)
     cases = {"notify": case_notify, "reload": case_reload, "grace": case_grace, "lock": case_lock,
-             "warn": case_warn}
+             "export": case_export, "warn": case_warn}
     logs = []
     for name, fn in cases.items():
         if a.case and name not in a.case:
