@@ -91,7 +91,8 @@ static const char usage_run[] =
 static const char usage_check[] =
 	"usage: interviewd check-config [FILE]\n"
 	"\n"
-	"Validates FILE (or the -c FILE) and prints the effective settings, secrets masked.\n"
+	"Validates FILE (or the -c FILE) and prints the effective settings, secrets masked,\n"
+	"with a warning when the file holds a secret that its group or others may read.\n"
 	"Exits 1 with file:line:col: reason when something is wrong. With [slack]\n"
 	"configured it also tries both tokens (auth.test, apps.connections.open) and says\n"
 	"which scopes are missing; with [matrix], the homeserver and the token (whoami).\n"
@@ -237,6 +238,9 @@ static int cmd_check(const char *config, int argc, char **argv)
 		return 1;
 	}
 	cfg_print(&cfg, stdout);
+	char why[1200];
+	if (cfg_exposed(&cfg, why, sizeof why))
+		printf("\n# warning: %s\n", why);
 	const struct frontend *fe = frontend_of(&cfg);
 	int rc = fe ? fe->check(&cfg, stdout) : 0;
 	cfg_free(&cfg);

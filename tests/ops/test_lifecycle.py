@@ -114,6 +114,23 @@ def up(port):
     return wait_until(lambda: get(port, "/healthz")[0] == 200, 8)
 
 
+def write(path, text, mode=None):
+    with open(path, "w") as f:
+        f.write(text)
+    if mode is not None:
+        os.chmod(path, mode)
+
+
+def started(binary, d, text, env=None):
+    """Writes the config TEXT (its port is PORT) to d/c.toml, starts a headless daemon on
+    it and waits for /healthz: (config path, port, daemon)."""
+    cfg, port = os.path.join(d, "c.toml"), free_port()
+    write(cfg, text(port))
+    dm = Daemon(binary, d, cfg, env)
+    T.check("up", up(port), True, get(port, "/healthz"))
+    return cfg, port, dm
+
+
 def tool(binary, cfg, *args):
     r = subprocess.run([binary, "-c", cfg] + list(args), capture_output=True, text=True,
                        env=dict(os.environ, INTERVIEWD_NOW=NOW), timeout=20)
@@ -180,12 +197,7 @@ def case_notify(binary, d):
 
 def case_reload(binary, d):
     T.case = "reload"
-    port = free_port()
-    cfg = os.path.join(d, "c.toml")
-    with open(cfg, "w") as f:
-        f.write(config(d, port))
-    dm = Daemon(binary, d, cfg)
-    T.check("up", up(port), True, get(port, "/healthz"))
+    cfg, port, dm = started(binary, d, lambda port: config(d, port))
     # a new person and a new team channel; the listen address changes too
     with open(cfg, "w") as f:
         f.write(config(d, free_port(), extra='[digest.sales]\ntime = "08:30"\nconsole = "rita"\n',
@@ -245,13 +257,9 @@ class Silent:
 
 def case_grace(binary, d):
     T.case = "grace"
-    port, smtp = free_port(), Silent()
-    cfg = os.path.join(d, "c.toml")
+    smtp = Silent()
     extra = '[smtp]\nhost = "127.0.0.1"\nport = %d\ntls = "off"\ntimeout = 60\n[daemon]\nstop_grace = 2\n' % smtp.port
-    with open(cfg, "w") as f:
-        f.write(config(d, port, extra))
-    dm = Daemon(binary, d, cfg)
-    T.check("up", up(port), True, get(port, "/healthz"))
+    cfg, port, dm = started(binary, d, lambda port: config(d, port, extra))
     r = subprocess.run([binary, "-c", cfg, "console", "--as", "rita", "--json"], capture_output=True, text=True,
                        input='schedule candidate:"Jane <jane@example.com>" when:"2031-03-11 14:00" with:alice\n',
                        env=dict(os.environ, INTERVIEWD_NOW=NOW), timeout=20)
@@ -272,10 +280,7 @@ def case_grace(binary, d):
     db.close()
     smtp.close()
     # the next start sends them, to the folder this time
-    with open(cfg, "w") as f:
-        f.write(config(d, port))
-    dm = Daemon(binary, d, cfg)
-    T.check("up again", up(port), True, get(port, "/healthz"))
+    cfg, port, dm = started(binary, d, lambda port: config(d, port))
     folder = os.path.join(d, "mail")
     T.check("the next start sends what was due", wait_until(
         lambda: os.path.isdir(folder) and len(os.listdir(folder)) >= 2, 8), ">= 2 .eml", [])
@@ -285,12 +290,7 @@ def case_grace(binary, d):
 
 def case_lock(binary, d):
     T.case = "lock"
-    port = free_port()
-    cfg = os.path.join(d, "c.toml")
-    with open(cfg, "w") as f:
-        f.write(config(d, port))
-    dm = Daemon(binary, d, cfg)
-    T.check("up", up(port), True, get(port, "/healthz"))
+    cfg, port, dm = started(binary, d, lambda port: config(d, port))
     second = subprocess.run([binary, "-c", cfg, "run", "--headless"], capture_output=True, text=True,
                             env=dict(os.environ, INTERVIEWD_NOW=NOW), timeout=20)
     T.eq("a second run is refused", 1, second.returncode)
@@ -376,9 +376,7 @@ def case_warn(binary, d):
     T.case = "warn"
     port = free_port()
     cfg = os.path.join(d, "c.toml")
-    with open(cfg, "w") as f:
-        f.write(config(d, port, mail='token_secret = "%s"' % SECRET))
-    os.chmod(cfg, 0o644)
+    write(cfg, config(d, port, mail='token_secret = "%s"' % SECRET), 0o644)
     dm = Daemon(binary, d, cfg)
     T.check("up", up(port), True, get(port, "/healthz"))
     T.eq("exit 0", 0, dm.stop())
@@ -387,14 +385,16 @@ def case_warn(binary, d):
             re.search(r'level=warn part=daemon msg=".*c\.toml holds secrets and is readable by others \(mode 0644\)',
                       err), "holds secrets and is readable by others", err[:500])
     T.check("the secret itself is not logged", SECRET not in err, "absent", "present")
+    rc, out, why = tool(binary, "/dev/null", "check-config", cfg)
+    T.check("check-config warns too", rc == 0 and "# warning: " in out and "readable by others" in out,
+            "# warning: ... readable by others", out[-300:])
+    T.check("check-config masks the secret", SECRET not in out, "masked", "shown")
     os.chmod(cfg, 0o600)
     dm = Daemon(binary, d, cfg)
     up(port)
     dm.stop()
     T.check("mode 0600: no warning", "holds secrets" not in dm.stderr(), "none", dm.stderr()[:300])
-    with open(cfg, "w") as f:
-        f.write(config(d, port, '[log]\nlevel = "warn"\n', mail='token_secret_env = "SECRET_FROM_ENV"'))
-    os.chmod(cfg, 0o644)
+    write(cfg, config(d, port, '[log]\nlevel = "warn"\n', mail='token_secret_env = "SECRET_FROM_ENV"'), 0o644)
     dm = Daemon(binary, d, cfg, {"SECRET_FROM_ENV": SECRET})
     up(port)
     dm.stop()
