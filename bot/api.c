@@ -8,6 +8,7 @@
 #include "commands/access.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
+#include "lib/tzfmt.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -376,31 +377,42 @@ static void api_v1(struct app *app, struct store *st, const struct api_request *
 	run(app, st, rq, &who, cmd, rs);
 }
 
+#define NTRANSPORTS 4
+static const char *const transports[NTRANSPORTS] = {"email", "chat", "slack", "matrix"};
+
+/* How many rows of each transport wait (N, 0 when the store failed) and the earliest
+ * next try among them (DUE, 0: none). 0, or -1 when the store failed. */
+static int outbox_state(struct store *st, int n[NTRANSPORTS], int64_t due[NTRANSPORTS])
+{
+	int rc = 0;
+	for (int i = 0; i < NTRANSPORTS; i++) {
+		due[i] = 0;
+		n[i] = store_outbox_pending(st, transports[i], &due[i]);
+		if (n[i] < 0)
+			n[i] = 0, due[i] = 0, rc = -1;
+	}
+	return rc;
+}
+
 static void healthz(struct store *st, struct api_response *rs, time_t now)
 {
-	static const char *const transports[] = {"email", "chat", "slack", "matrix"};
 	struct buf parts = {0};
-	int healthy, waiting = 0, n[4];
-	int64_t oldest = 0;
+	int healthy, waiting = 0, n[NTRANSPORTS];
+	int64_t due[NTRANSPORTS], oldest = 0;
 	metrics_parts_json(&parts, &healthy);
-	for (size_t i = 0; i < 4; i++) {
-		int64_t due = 0;
-		n[i] = store_outbox_pending(st, transports[i], &due);
-		healthy &= n[i] >= 0;
-		waiting += n[i] > 0 ? n[i] : 0;
-		if (n[i] > 0 && due && (!oldest || due < oldest))
-			oldest = due;
+	healthy &= outbox_state(st, n, due) == 0;
+	for (int i = 0; i < NTRANSPORTS; i++) {
+		waiting += n[i];
+		if (n[i] && due[i] && (!oldest || due[i] < oldest))
+			oldest = due[i];
 	}
-	char iso[40] = "null";
-	if (oldest) {
-		time_t t = (time_t)oldest;
-		struct tm tm;
-		strftime(iso, sizeof iso, "\"%Y-%m-%dT%H:%M:%SZ\"", gmtime_r(&t, &tm));
-	}
+	char iso[40] = "null", utc[32];
+	if (oldest)
+		snprintf(iso, sizeof iso, "\"%s\"", tzfmt("UTC", (time_t)oldest, TZF_UTC, utc, sizeof utc));
 	buf_addf(&rs->body, "{\"status\": \"%s\", \"parts\": %s, \"outbox\": {", healthy ? "ok" : "degraded",
 	         parts.s ? parts.s : "{}");
-	for (size_t i = 0; i < 4; i++)
-		buf_addf(&rs->body, "\"%s\": %d, ", transports[i], n[i] < 0 ? 0 : n[i]);
+	for (int i = 0; i < NTRANSPORTS; i++)
+		buf_addf(&rs->body, "\"%s\": %d, ", transports[i], n[i]);
 	buf_addf(&rs->body, "\"depth\": %d, \"oldest_due\": %s, \"oldest_due_age_seconds\": %lld}}\n", waiting, iso,
 	         (long long)(oldest && now > oldest ? now - oldest : 0));
 	buf_free(&parts);
@@ -410,20 +422,19 @@ static void healthz(struct store *st, struct api_response *rs, time_t now)
 
 static void metrics(struct store *st, struct api_response *rs, time_t now)
 {
-	static const char *const transports[] = {"email", "chat", "slack", "matrix"};
+	int n[NTRANSPORTS];
+	int64_t due[NTRANSPORTS];
+	outbox_state(st, n, due);
 	metrics_prometheus(&rs->body);
 	buf_add(&rs->body, "# HELP interviewd_outbox_depth Messages waiting to be sent, by transport.\n"
 	                   "# TYPE interviewd_outbox_depth gauge\n");
-	int64_t due[4] = {0};
-	for (size_t i = 0; i < 4; i++) {
-		int n = store_outbox_pending(st, transports[i], &due[i]);
-		buf_addf(&rs->body, "interviewd_outbox_depth{transport=\"%s\"} %d\n", transports[i], n < 0 ? 0 : n);
-	}
+	for (int i = 0; i < NTRANSPORTS; i++)
+		buf_addf(&rs->body, "interviewd_outbox_depth{transport=\"%s\"} %d\n", transports[i], n[i]);
 	buf_add(&rs->body, "# HELP interviewd_outbox_oldest_due_age_seconds How long the oldest due message has "
 	                   "waited (0: none is due).\n# TYPE interviewd_outbox_oldest_due_age_seconds gauge\n");
-	for (size_t i = 0; i < 4; i++)
+	for (int i = 0; i < NTRANSPORTS; i++)
 		buf_addf(&rs->body, "interviewd_outbox_oldest_due_age_seconds{transport=\"%s\"} %lld\n", transports[i],
-		         due[i] && due[i] < now ? (long long)(now - due[i]) : 0LL);
+		         n[i] && due[i] && due[i] < now ? (long long)(now - due[i]) : 0LL);
 	rs->status = 200;
 	rs->content_type = "text/plain; version=0.0.4; charset=utf-8";
 }

@@ -18,25 +18,28 @@ static volatile sig_atomic_t reload_asked;
 static volatile sig_atomic_t grace_s = 10;
 static volatile sig_atomic_t ops_fd = -1; /* the operations thread's wake-up pipe */
 
+/* Wakes the operations thread from a signal handler (write is async-signal-safe). */
+static void poke_ops(void)
+{
+	if (ops_fd >= 0) {
+		ssize_t n = write(ops_fd, "w", 1);
+		(void)n;
+	}
+}
+
 static void on_stop(int sig)
 {
 	if (!daemon_stopping)
 		alarm((unsigned)grace_s);
 	daemon_stopping = sig;
-	if (ops_fd >= 0) {
-		ssize_t n = write(ops_fd, "w", 1); /* async-signal-safe */
-		(void)n;
-	}
+	poke_ops();
 }
 
 static void on_hup(int sig)
 {
 	(void)sig;
 	reload_asked = 1;
-	if (ops_fd >= 0) {
-		ssize_t n = write(ops_fd, "w", 1);
-		(void)n;
-	}
+	poke_ops();
 }
 
 static void on_grace_over(int sig)

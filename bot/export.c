@@ -2,6 +2,7 @@
 #include "bot/export.h"
 #include "bot/feed.h"
 #include "bot/render.h"
+#include "lib/tzfmt.h"
 #include "mail/ics.h"
 
 #include <cjson/cJSON.h>
@@ -12,11 +13,7 @@
 static void iso(FILE *out, int64_t t)
 {
 	char buf[32];
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (t)
-		strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&tt, &tm));
-	fputs(t ? buf : "", out);
+	fputs(t ? tzfmt("UTC", (time_t)t, TZF_UTC, buf, sizeof buf) : "", out);
 }
 
 /* One CSV field, quoted when it must be (RFC 4180), then SEP. */

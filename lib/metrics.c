@@ -1,6 +1,7 @@
 /* metrics.c: see metrics.h. One mutex over small tables: reporting is rare next to
  * the work it reports (a command, an email, a reconnect). */
 #include "lib/metrics.h"
+#include "lib/tzfmt.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -111,12 +112,6 @@ void metrics_command(const char *via, const char *outcome, double ms)
 	pthread_mutex_unlock(&mu);
 }
 
-static void iso(char *out, size_t len, time_t t)
-{
-	struct tm tm;
-	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-}
-
 void metrics_parts_json(struct buf *out, int *healthy)
 {
 	*healthy = 1;
@@ -124,7 +119,7 @@ void metrics_parts_json(struct buf *out, int *healthy)
 	pthread_mutex_lock(&mu);
 	for (int i = 0; i < nparts; i++) {
 		char since[32];
-		iso(since, sizeof since, parts[i].since);
+		tzfmt("UTC", parts[i].since, TZF_UTC, since, sizeof since);
 		buf_addf(out, "%s\"%s\": {\"state\": \"%s\", \"since\": \"%s\", \"last_error\": ", i ? ", " : "",
 		         parts[i].name, state_names[parts[i].state], since);
 		if (parts[i].why[0]) {
