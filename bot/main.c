@@ -513,6 +513,8 @@ static int cmd_export(const char *config, int argc, char **argv)
 			format = argv[i] + 9;
 		else if ((strcmp(argv[i], "--output") == 0 || strcmp(argv[i], "-o") == 0) && i + 1 < argc)
 			output = argv[++i];
+		else if (strcmp(argv[i], "--format") == 0 || strcmp(argv[i], "--output") == 0 || strcmp(argv[i], "-o") == 0)
+			return usage_error(usage_export, "this option needs a value:", argv[i]);
 		else
 			return usage_error(usage_export, "unexpected argument", argv[i]);
 	}

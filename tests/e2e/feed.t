@@ -74,3 +74,9 @@ exit 0
 $ export
 exit 2
 ~ which format? --format
+$ export --format
+exit 2
+~ this option needs a value: "--format"
+$ export --format csv --output
+exit 2
+~ this option needs a value: "--output"
