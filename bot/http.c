@@ -124,7 +124,8 @@ static void answer(struct lws *wsi, struct conn *c)
 	if (strcmp(c->method, "POST") == 0 && c->rs.status < 300 && h->wake)
 		h->wake(h->arg); /* the command's notices, cards and duties go out now */
 	/* the path may hold a feed's secret: only its first segment is logged */
-	hlog(c->rs.status >= 500 ? "error" : "info", "msg=\"request\" method=%s path=/%.*s status=%d bytes=%zu us=%lld",
+	/* a 503 is /healthz saying a part is down: the part logs why, a probe must not flood errors */
+	hlog(c->rs.status >= 500 && c->rs.status != 503 ? "error" : "info", "msg=\"request\" method=%s path=/%.*s status=%d bytes=%zu us=%lld",
 	     c->method[0] ? c->method : "-", (int)strcspn(c->path + (c->path[0] == '/'), "/"),
 	     c->path + (c->path[0] == '/'), c->rs.status, c->rs.body.len, (long long)(clock_mono_us() - t0));
 	log_request(NULL);

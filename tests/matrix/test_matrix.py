@@ -48,6 +48,12 @@ Cases (name them on the command line to run a few):
               trusted_private_chat), recorded in m.direct
   digest      [digest.team] matrix_room: the morning digest posted there once, m.notice
   token       M_UNKNOWN_TOKEN (revoked) on /sync: an error naming it, exit status 1
+  ops         [http] listen on a free loopback port: /healthz 200 (matrix up) once
+              syncing; /sync answered 502: 503, matrix backing_off with a last_error
+              (no token), interviewd_reconnects_matrix_total up; well again: 200; a
+              command counted in interviewd_commands_total and logged with req=m-N;
+              SIGHUP adding [people.olga]: refused as unknown before, known after;
+              SIGTERM: exit 0
 Every daemon stopped with SIGTERM must exit 0 within 5 s; after all cases, no daemon's
 stderr may contain the access token, and every part=matrix log line has the format
 `ts=... level=info|warn|error part=matrix msg="..."`.
@@ -55,7 +61,7 @@ stderr may contain the access token, and every part=matrix log line has the form
 Prints one line per failed check ("FAIL case: what: expected ..., actual ..."),
 remarks and timings on stderr ("# case: ..."), then "N passed, M failed" (what
 tests/run's add_plain counts) and last "matrix end to end: N passed, M failed"; exits 0
-only when none failed. Takes about 70 s (a 300 s alarm bounds it); a case whose daemon
+only when none failed. Takes about 80 s (a 300 s alarm bounds it); a case whose daemon
 does not come up stops there (one failed check) instead of timing out.
 """
 
@@ -68,6 +74,7 @@ import re
 import select
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -1394,11 +1401,177 @@ def case_token(binary):
         fake.stop()
 
 
+# ---- case: operating it (/healthz, /metrics, logs, SIGHUP, SIGTERM) ----------------------------------------
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(port, path, timeout=3.0):
+    """GET http://127.0.0.1:PORT/PATH: (status, body text); (0, error) when unreachable."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        c.request("GET", path)
+        r = c.getresponse()
+        return r.status, r.read().decode("utf-8", "replace")
+    except (http.client.HTTPException, OSError) as e:
+        return 0, "%s: %s" % (type(e).__name__, e)
+    finally:
+        c.close()
+
+
+def healthz(port):
+    """(status, parsed JSON or None, raw body) of /healthz."""
+    st, body = http_get(port, "/healthz")
+    try:
+        return st, json.loads(body), body
+    except ValueError:
+        return st, None, body
+
+
+def part_of(j, part):
+    return ((j or {}).get("parts") or {}).get(part) or {}
+
+
+def metric(text, name, **labels):
+    """The value of sample NAME{LABELS} (exactly those labels) in Prometheus TEXT, or None."""
+    for ln in text.splitlines():
+        m = re.fullmatch(r"([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)", ln.strip())
+        if not m or m.group(1) != name:
+            continue
+        got = dict(re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"', m.group(2) or ""))
+        if got == {k: str(v) for k, v in labels.items()}:
+            return float(m.group(3))
+    return None
+
+
+def metric_now(port, name, **labels):
+    st, text = http_get(port, "/metrics")
+    return metric(text, name, **labels) if st == 200 else None
+
+
+def health_is(port, code, state):
+    """/healthz once it answers CODE with parts.matrix in STATE, else None."""
+    h = healthz(port)
+    return h if h[0] == code and part_of(h[1], "matrix").get("state") == state else None
+
+
+def case_ops(binary):
+    """The operator's view of a Matrix daemon with [http] listen: /healthz 200/up once
+    syncing; /sync answered 502 -> 503, matrix backing_off with a last_error (no token in
+    it), interviewd_reconnects_matrix_total up; well again -> 200/up; a command counted in
+    interviewd_commands_total{frontend="matrix",outcome="ok"} and logged (msg="command"
+    ... req=m-N); SIGHUP adding [people.olga]: olga, refused as unknown before, is known
+    after; SIGTERM: exit 0 promptly."""
+    folder = tmpdir("ops")
+    fake = Fake(folder)
+    setup_people(fake)
+    room = fake.room(RITA, [IVAN, OLGA, BOT], name="Hiring")
+    port = free_port()
+    tables = '[http]\nlisten = "127.0.0.1:%d"\n' % port
+    extra = "backoff_max = 2\nsync_timeout = 2"
+    d = Daemon(binary, folder, fake, matrix_extra=extra, tables=tables)
+    try:
+        # 1. syncing: 200, status ok, matrix up
+        st, j, raw = wait_until(lambda: health_is(port, 200, "up"), 8, 0.1) or healthz(port)
+        T.eq("syncing: /healthz is 200", 200, st)
+        T.eq("syncing: status ok", "ok", (j or {}).get("status"))
+        T.eq("syncing: parts.matrix.state up", "up", part_of(j, "matrix").get("state"))
+        T.check("syncing: parts.matrix has since and last_error keys",
+                "since" in part_of(j, "matrix") and "last_error" in part_of(j, "matrix"), "since, last_error",
+                raw[:400])
+        T.check("syncing: the outbox is reported", isinstance((j or {}).get("outbox"), dict), "an object", raw[:400])
+        st, text = http_get(port, "/metrics")
+        T.eq("/metrics is 200", 200, st)
+        T.eq('/metrics: interviewd_part_up{part="matrix"} 1', 1.0, metric(text, "interviewd_part_up", part="matrix"))
+        r0 = metric(text, "interviewd_reconnects_matrix_total")
+        T.check("/metrics: interviewd_reconnects_matrix_total present", r0 is not None, "a number", text[:300])
+        r0 = r0 or 0.0
+        # 2. /sync answered 502 until cleared: backing_off; then well again
+        n0 = fake.log_next()
+        t0 = time.monotonic()
+        fake.misbehave(path=r"/sync$", method="GET", action="status", status=502, count=-1)
+        say(fake, room, "wake the held sync", command=False)
+        got = wait_until(lambda: health_is(port, 503, "backing_off"), 10, 0.1)
+        st, j, raw = got or healthz(port)
+        note("backing_off seen after %.2fs: %s" % (time.monotonic() - t0, part_of(j, "matrix")))
+        T.eq("/sync 502: /healthz is 503", 503, st)
+        T.eq("/sync 502: status degraded", "degraded", (j or {}).get("status"))
+        T.eq("/sync 502: parts.matrix.state backing_off", "backing_off", part_of(j, "matrix").get("state"))
+        why = part_of(j, "matrix").get("last_error")
+        T.check("/sync 502: parts.matrix.last_error says why", isinstance(why, str) and why.strip(),
+                "a non-empty string", why)
+        T.check("/sync 502: no token in last_error", TOKEN not in str(why) and TOKEN[4:] not in str(why),
+                "no access token", why)
+        T.check("/sync 502: the fake answered 502", [e for e in fake.log(n0, "GET", r"/sync$")[1]
+                                                     if e["status"] == 502], "a 502", None)
+        text = http_get(port, "/metrics")[1]
+        r1 = metric(text, "interviewd_reconnects_matrix_total") or 0.0
+        T.check("/sync 502: interviewd_reconnects_matrix_total went up", r1 > r0, "> %g" % r0, r1)
+        T.eq('/sync 502: interviewd_part_up{part="matrix"} 0', 0.0, metric(text, "interviewd_part_up", part="matrix"))
+        fake.misbehave(clear=True)
+        t0 = time.monotonic()
+        st, j, raw = wait_until(lambda: health_is(port, 200, "up"), 10, 0.1) or healthz(port)
+        note("up again after %.2fs" % (time.monotonic() - t0))
+        T.eq("well again: /healthz is 200", 200, st)
+        T.eq("well again: status ok", "ok", (j or {}).get("status"))
+        T.eq("well again: parts.matrix.state up", "up", part_of(j, "matrix").get("state"))
+        # 3. a command: counted, logged with its req id
+        c0 = metric_now(port, "interviewd_commands_total", frontend="matrix", outcome="ok") or 0.0
+        k0 = metric_now(port, "interviewd_command_duration_seconds_count", frontend="matrix") or 0.0
+        eid, ev = command(fake, room, PREFIX + ' schedule candidate:"Opal Ops <opal@example.com>" '
+                                              'when:"2031-03-11 10:00" with:ivan')
+        check_reply("schedule", ev, eid, d, ["Scheduled #1"])
+        T.eq('interviewd_commands_total{frontend="matrix",outcome="ok"} up by one', c0 + 1,
+             metric_now(port, "interviewd_commands_total", frontend="matrix", outcome="ok"))
+        T.eq('interviewd_command_duration_seconds_count{frontend="matrix"} up by one', k0 + 1,
+             metric_now(port, "interviewd_command_duration_seconds_count", frontend="matrix"))
+        lines = [ln for ln in d.stderr().splitlines() if 'msg="command"' in ln and "event=%s " % eid in ln]
+        T.check('the command is logged: level=info part=matrix msg="command" ... req=m-N',
+                len(lines) == 1 and re.search(r" level=info part=matrix msg=\"command\" .* req=m-\d+$", lines[0]),
+                "one line ending req=m-N", lines or d.stderr()[-600:])
+        # 4. SIGHUP adding [people.olga]: unknown before, known after
+        eid, ev = command(fake, room, PREFIX + " whoami", sender=OLGA)
+        check_reply("olga before the reload (unknown)", ev, eid, d, icase=["not set up"],
+                    must=['matrix_id = "%s"' % OLGA])
+        with open(d.cfg, "w") as f:
+            f.write(CONFIG.format(folder=folder, url=fake.url, matrix_extra=extra) + tables +
+                    '[people.olga]\nname = "Olga Ops"\nemail = "olga@example.com"\nmatrix_id = "%s"\n' % OLGA)
+        before = d.stderr().count('msg="reloaded"')
+        d.p.send_signal(signal.SIGHUP)
+        T.check('SIGHUP: msg="reloaded" logged',
+                wait_until(lambda: d.stderr().count('msg="reloaded"') > before, 5), 'msg="reloaded"',
+                d.stderr()[-600:])
+        T.check("SIGHUP: [people.olga] not logged as needing a restart",
+                "apply at the next restart" not in d.stderr(), "no restart warning",
+                [ln for ln in d.stderr().splitlines() if "next restart" in ln])
+        T.eq("SIGHUP: olga written to the store", [{"handle": "olga", "matrix_id": OLGA}],
+             d.q("SELECT handle, matrix_id FROM people WHERE handle = 'olga'"))
+        eid, ev = command(fake, room, PREFIX + " whoami", sender=OLGA)
+        check_reply("olga after the reload (known)", ev, eid, d, ["You are olga (Olga Ops <olga@example.com>)"],
+                    must_not=["not set up"])
+        once(fake, settle=0.3)
+        st, j, raw = healthz(port)
+        T.eq("at the end: /healthz 200", 200, st)
+        T.check("the daemon is alive", d.alive(), "running", d.stderr()[-400:])
+        # a degraded /healthz (503) is logged at info: no level=error line for it
+        no_errors(d)
+        # 5. SIGTERM: exit 0 promptly (Daemon.stop checks 0 within STOP_LIMIT s)
+        rc, took = d.stop()
+        note("SIGTERM: rc %s after %.2fs" % (rc, took))
+    finally:
+        d.stop()
+        fake.stop()
+
+
 # ---- main -------------------------------------------------------------------------------------------------
 
 CASES = [("lifecycle", case_lifecycle), ("firststart", case_firststart), ("restart", case_restart),
          ("crash", case_crash), ("ignore", case_ignore), ("faults", case_faults), ("escaping", case_escaping), ("pills", case_pills),
-         ("encrypted", case_encrypted), ("dm", case_dm), ("digest", case_digest), ("token", case_token)]
+         ("encrypted", case_encrypted), ("dm", case_dm), ("digest", case_digest), ("token", case_token),
+         ("ops", case_ops)]
 
 
 class TimeUp(Exception):

@@ -41,12 +41,18 @@ Cases (name them on the command line to run a few):
              scopes
   shutdown   SIGTERM while cards wait for their channel's pacing; a restart posts the
              rest, every card once
+  ops        [http] listen on a free loopback port: /healthz 200 (slack up) once
+             connected; every socket dropped and upgrades refused: 503, slack
+             backing_off with a last_error (no token), interviewd_reconnects_slack_total
+             up; well again: 200; a slash command counted in interviewd_commands_total
+             and logged with req=s-N; SIGHUP with another [slack] channel: the next card
+             goes there; SIGTERM: exit 0
 Every daemon is stopped with SIGTERM and must exit 0 within 3 s (case 10 of the plan).
 
 Prints one line per failed check ("FAIL case: what: expected ..., actual ..."),
 remarks and timings on stderr ("# case: ..."), then "N passed, M failed" (what
 tests/run's add_plain counts) and last "slack end to end: N passed, M failed"; exits 0
-only when none failed. Takes about 100 s on 2 cores (a 175 s alarm bounds it).
+only when none failed. Takes about 110 s on 2 cores (a 175 s alarm bounds it).
 """
 
 import ctypes
@@ -1822,12 +1828,186 @@ def case_clock(binary):
         fake.stop()
 
 
+# ---- case: operating it (/healthz, /metrics, logs, SIGHUP, SIGTERM) ----------------------
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(port, path, timeout=3.0):
+    """GET http://127.0.0.1:PORT/PATH: (status, body text); (0, error) when unreachable."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        c.request("GET", path)
+        r = c.getresponse()
+        return r.status, r.read().decode("utf-8", "replace")
+    except (http.client.HTTPException, OSError) as e:
+        return 0, "%s: %s" % (type(e).__name__, e)
+    finally:
+        c.close()
+
+
+def healthz(port):
+    """(status, parsed JSON or None, raw body) of /healthz."""
+    st, body = http_get(port, "/healthz")
+    try:
+        return st, json.loads(body), body
+    except ValueError:
+        return st, None, body
+
+
+def part_of(j, part):
+    return ((j or {}).get("parts") or {}).get(part) or {}
+
+
+def metric(text, name, **labels):
+    """The value of sample NAME{LABELS} (exactly those labels) in Prometheus TEXT, or None."""
+    for ln in text.splitlines():
+        m = re.fullmatch(r"([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)", ln.strip())
+        if not m or m.group(1) != name:
+            continue
+        got = dict(re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"', m.group(2) or ""))
+        if got == {k: str(v) for k, v in labels.items()}:
+            return float(m.group(3))
+    return None
+
+
+def metric_now(port, name, **labels):
+    st, text = http_get(port, "/metrics")
+    return metric(text, name, **labels) if st == 200 else None
+
+
+def case_ops(binary):
+    """The operator's view of a Slack daemon with [http] listen: /healthz 200/up once
+    connected; every socket dropped and upgrades refused -> 503, slack backing_off with
+    a last_error (no token in it), interviewd_reconnects_slack_total up; well again ->
+    200/up; a slash command counted in interviewd_commands_total{frontend="slack",
+    outcome="ok"} and logged (msg="command" ... req=s-N); SIGHUP with a new [slack]
+    channel: the next card goes there; SIGTERM: exit 0 promptly."""
+    folder = tmpdir("ops")
+    fake = Fake(folder)
+    port = free_port()
+    old_ch, new_ch = "C0OPSOLD01", "C0OPSNEW01"
+    tables = '[http]\nlisten = "127.0.0.1:%d"\n' % port
+    d = Daemon(binary, folder, fake, slack_extra='channel = "%s"' % old_ch, tables=tables)
+    try:
+        # 1. connected: 200, status ok, slack up
+        got = wait_until(lambda: (lambda h: h[0] == 200 and part_of(h[1], "slack").get("state") == "up" and h)(
+            healthz(port)), 8, 0.1)
+        st, j, raw = got or healthz(port)
+        T.eq("connected: /healthz is 200", 200, st)
+        T.eq("connected: status ok", "ok", (j or {}).get("status"))
+        T.eq("connected: parts.slack.state up", "up", part_of(j, "slack").get("state"))
+        T.check("connected: parts.slack has since and last_error keys",
+                "since" in part_of(j, "slack") and "last_error" in part_of(j, "slack"), "since, last_error", raw[:400])
+        T.check("connected: the outbox is reported", isinstance((j or {}).get("outbox"), dict), "an object", raw[:400])
+        st, text = http_get(port, "/metrics")
+        T.eq("/metrics is 200", 200, st)
+        T.eq('/metrics: interviewd_part_up{part="slack"} 1', 1.0, metric(text, "interviewd_part_up", part="slack"))
+        # 2. every socket dropped, every upgrade refused: backing_off; then well again
+        r0 = metric(text, "interviewd_reconnects_slack_total")
+        T.check("/metrics: interviewd_reconnects_slack_total present", r0 is not None, "a number", text[:300])
+        r0 = r0 or 0.0
+        s = fake.seq()
+        t0 = time.monotonic()
+        fake.misbehave(upgrade_status=503, count=1000)
+        fake.misbehave(close_all=True)
+        got = wait_until(lambda: (lambda h: h[0] == 503 and part_of(h[1], "slack").get("state") == "backing_off"
+                                  and h)(healthz(port)), 8, 0.1)
+        st, j, raw = got or healthz(port)
+        note("backing_off seen after %.2fs: %s" % (time.monotonic() - t0, part_of(j, "slack")))
+        T.eq("sockets lost: /healthz is 503", 503, st)
+        T.eq("sockets lost: status degraded", "degraded", (j or {}).get("status"))
+        T.eq("sockets lost: parts.slack.state backing_off", "backing_off", part_of(j, "slack").get("state"))
+        T.check("sockets lost: the refused upgrades happened",
+                fake.wait_for(lambda e: True, "upgrade_refused", s, timeout=5, count=2), "2 upgrade_refused",
+                [e["kind"] for e in fake.log(s)])
+        time.sleep(0.2)
+        st, j, raw = healthz(port)
+        T.eq("upgrades refused: still 503 backing_off", (503, "backing_off"), (st, part_of(j, "slack").get("state")))
+        why = part_of(j, "slack").get("last_error")
+        note("last_error after refused upgrades: %r" % why)
+        T.check("upgrades refused: parts.slack.last_error says why", isinstance(why, str) and why.strip(),
+                "a non-empty string", why)
+        T.check("upgrades refused: no token in last_error",
+                not any(tok in str(why) for tok in ("xapp-test", "xoxb-test")), "no xapp-/xoxb- token", why)
+        text = http_get(port, "/metrics")[1]
+        r1 = metric(text, "interviewd_reconnects_slack_total") or 0.0
+        T.check("sockets lost: interviewd_reconnects_slack_total went up", r1 > r0, "> %g" % r0, r1)
+        T.eq('sockets lost: interviewd_part_up{part="slack"} 0', 0.0, metric(text, "interviewd_part_up", part="slack"))
+        fake.misbehave(clear=True)
+        t0 = time.monotonic()
+        got = wait_until(lambda: (lambda h: h[0] == 200 and part_of(h[1], "slack").get("state") == "up" and h)(
+            healthz(port)), 10, 0.1)
+        st, j, raw = got or healthz(port)
+        note("up again after %.2fs" % (time.monotonic() - t0))
+        T.eq("well again: /healthz is 200", 200, st)
+        T.eq("well again: status ok", "ok", (j or {}).get("status"))
+        T.eq("well again: parts.slack.state up", "up", part_of(j, "slack").get("state"))
+        ok, _ = fake.wait("ready", count=2, timeout=8)
+        T.check("well again: two sockets ready", ok, 2, fake.state()["connections"])
+        # 3. a command: counted, logged with its req id
+        c0 = metric_now(port, "interviewd_commands_total", frontend="slack", outcome="ok") or 0.0
+        n0 = metric_now(port, "interviewd_command_duration_seconds_count", frontend="slack") or 0.0
+        s = fake.seq()
+        ack, res = command(fake, 'schedule candidate:"Opal Ops &lt;<mailto:opal@example.com|opal@example.com>&gt;" '
+                                 'when:"2031-03-11 10:00" with:ivan')
+        T.check("schedule: acked with Scheduled #1", "Scheduled #1" in alltext(reply_of(ack)), "Scheduled #1",
+                reply_of(ack))
+        c1 = metric_now(port, "interviewd_commands_total", frontend="slack", outcome="ok")
+        T.eq('interviewd_commands_total{frontend="slack",outcome="ok"} up by one', c0 + 1, c1)
+        T.eq("interviewd_command_duration_seconds_count{frontend=\"slack\"} up by one", n0 + 1,
+             metric_now(port, "interviewd_command_duration_seconds_count", frontend="slack"))
+        eid = res.get("envelope_id", "?")
+        lines = [ln for ln in d.stderr().splitlines() if 'msg="command"' in ln and "envelope=%s " % eid in ln]
+        T.check("the command is logged: level=info part=slack msg=\"command\" ... outcome=ok ... req=s-N",
+                len(lines) == 1 and re.search(r" level=info part=slack msg=\"command\" .*outcome=ok .* req=s-\d+$",
+                                              lines[0]), "one line ending req=s-N", lines or d.stderr()[-600:])
+        card = wait_api(fake, "chat.postMessage", s, lambda e: e["response"].get("ok"))
+        T.eq("before the reload: the card goes to [slack] channel %s" % old_ch, [old_ch],
+             [e["body"].get("channel") for e in card])
+        # 4. SIGHUP with another [slack] channel: the next card goes there
+        write_config(folder, fake, 'channel = "%s"' % new_ch, tables)
+        before = d.stderr().count('msg="reloaded"')
+        d.p.send_signal(signal.SIGHUP)
+        T.check("SIGHUP: msg=\"reloaded\" logged",
+                wait_until(lambda: d.stderr().count('msg="reloaded"') > before, 5), 'msg="reloaded"',
+                d.stderr()[-600:])
+        T.check("SIGHUP: [slack] channel not logged as needing a restart",
+                "apply at the next restart" not in d.stderr(), "no restart warning",
+                [ln for ln in d.stderr().splitlines() if "next restart" in ln])
+        s = fake.seq()
+        ack, _ = command(fake, 'schedule candidate:"Rhea Load &lt;<mailto:rhea@example.com|rhea@example.com>&gt;" '
+                               'when:"2031-03-12 10:00" with:ivan')
+        T.check("after the reload: Scheduled #2", "Scheduled #2" in alltext(reply_of(ack)), "Scheduled #2",
+                reply_of(ack))
+        card = wait_api(fake, "chat.postMessage", s, lambda e: e["response"].get("ok"))
+        T.eq("after the reload: the card goes to the new [slack] channel %s" % new_ch, [new_ch],
+             [e["body"].get("channel") for e in card])
+        T.check("the daemon is alive", d.alive(), "running", d.stderr()[-400:])
+        st, j, raw = healthz(port)
+        T.eq("at the end: /healthz 200", 200, st)
+        leaks = [ln for ln in d.stderr().splitlines() if "xapp-test" in ln or "xoxb-test" in ln]
+        T.eq("no token in the daemon's stderr", [], leaks)
+        # a degraded /healthz (503) is logged at info: no level=error line for it
+        check_no_surprises(fake, d, [r"libwebsockets"])
+        # 5. SIGTERM: exit 0 promptly (Daemon.stop checks 0 within 3 s)
+        rc, took = d.stop()
+        note("SIGTERM: rc %s after %.2fs" % (rc, took))
+    finally:
+        d.stop()
+        fake.stop()
+
+
 # ---- main ---------------------------------------------------------------------------
 
 CASES = [("commands", case_commands), ("buttons", case_buttons), ("escaping", case_escaping),
          ("redelivery", case_redelivery), ("webapi", case_webapi), ("garbage", case_garbage),
          ("connection", case_connection), ("chaos", case_chaos), ("checkconfig", case_checkconfig),
-         ("shutdown", case_shutdown), ("tls", case_tls), ("clock", case_clock)]
+         ("shutdown", case_shutdown), ("tls", case_tls), ("clock", case_clock),
+         ("ops", case_ops)]
 
 
 class TimeUp(Exception):
