@@ -44,7 +44,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -54,6 +53,7 @@ import traceback
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(HERE, ".."))
+from endpoint import free_port  # noqa: E402
 from tally import T, note, wait_until  # noqa: E402
 
 FEED_CHECK = os.path.join(HERE, "feed_check.js")
@@ -67,14 +67,6 @@ LOGFMT_PAIRS = re.compile(r'^%s( %s)*$' % (PAIR, PAIR))
 
 class Timeout(Exception):
     pass
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Resp:

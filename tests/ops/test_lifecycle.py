@@ -37,17 +37,12 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from endpoint import free_port  # noqa: E402
 from tally import T, note, wait_until  # noqa: E402
 
 NOW = "2031-03-10T09:00:00+01:00"
 SECRET = "s3cr3t-token-secret-value"
 LOG_LINE = re.compile(r'^ts=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z level=(error|warn|info|debug) part=[a-z]+ msg=')
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def config(d, port, extra="", people="", mail=""):
