@@ -4,6 +4,7 @@
  * audit are the chat's, by construction. */
 #include "bot/api.h"
 #include "bot/feed.h"
+#include "bot/frontend.h"
 #include "bot/render.h"
 #include "commands/access.h"
 #include "lib/log.h"
@@ -112,19 +113,23 @@ static int status_of(const struct cmd_reply *r)
 	}
 }
 
-/* Inside the command's transaction: the key of what was done with the request's
- * Idempotency-Key (ARG), so the same key on another request is told apart. */
-struct idem {
-	char key[400];    /* api:PERSON:KEY */
+struct change {
+	const struct app *app;
+	char key[400];    /* api:PERSON:KEY, "" without an Idempotency-Key */
 	char which[480];  /* api:PERSON:KEY#HASH, the request done with it */
 	time_t now;
 };
 
-static int remember_request(struct store *st, const struct cmd_reply *r, void *arg)
+/* Inside the command's transaction: the key of what was done with the request's
+ * Idempotency-Key, so the same key on another request is told apart; and what the
+ * chat front end posts to the team about the change (a Slack card). */
+static int on_change(struct store *st, const struct cmd_reply *r, void *arg)
 {
-	(void)r;
-	const struct idem *k = arg;
-	return store_inbound_seen(st, k->which, "api", k->now) < 0 ? -1 : 0;
+	const struct change *k = arg;
+	const struct frontend *fe = frontend_of(&k->app->cfg);
+	if (k->key[0] && store_inbound_seen(st, k->which, "api", k->now) < 0)
+		return -1;
+	return fe && fe->team_card ? fe->team_card(st, &k->app->cfg, r, k->now) : 0;
 }
 
 /* Runs the command TEXT as WHO and answers with its reply in the envelope. With an
@@ -133,17 +138,16 @@ static int remember_request(struct store *st, const struct cmd_reply *r, void *a
 static void run(struct app *app, struct store *st, const struct api_request *rq, const struct store_person *who,
                 const char *text, struct api_response *rs)
 {
-	struct idem k = {.now = rq->now};
+	struct change k = {.app = app, .now = rq->now};
 	struct cmd_reply r;
-	struct cmd_request req = {.text = text, .via = "api", .actor = *who, .now = rq->now};
+	struct cmd_request req = {.text = text, .via = "api", .actor = *who, .now = rq->now, .on_change = on_change,
+	                          .arg = &k};
 	if (rq->idempotency_key && strcmp(rq->method, "POST") == 0) { /* per person: two people's keys never meet */
 		gchar *hash = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text, -1);
 		snprintf(k.key, sizeof k.key, "api:%" PRId64 ":%.300s", who->id, rq->idempotency_key);
 		snprintf(k.which, sizeof k.which, "%s#%.32s", k.key, hash ? hash : "");
 		g_free(hash);
 		req.key = k.key;
-		req.on_change = remember_request;
-		req.arg = &k;
 		int used = store_inbound_known(st, k.key), same = used == 1 ? store_inbound_known(st, k.which) : 1;
 		if (used < 0 || same < 0) {
 			fail(rs, 500, "the database failed: %s", store_error(st));

@@ -4,8 +4,8 @@
 #include "bot/slack.h"
 
 static const struct frontend frontends[] = {
-	{"slack", cfg_slack_on, slack_run, slack_check},
-	{"matrix", cfg_matrix_on, matrix_run, matrix_check},
+	{"slack", cfg_slack_on, slack_run, slack_check, slack_team_card},
+	{"matrix", cfg_matrix_on, matrix_run, matrix_check, NULL},
 };
 
 const struct frontend *frontend_of(const struct cfg *cfg)

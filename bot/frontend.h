@@ -6,6 +6,7 @@
 #define INTERVIEWD_FRONTEND_H
 
 #include <stdio.h>
+#include <time.h>
 
 #include "bot/app.h"
 #include "bot/cfg.h"
@@ -18,6 +19,9 @@ struct frontend {
 	int (*run)(struct app *app, volatile int *stop);
 	/* Tries the credentials; prints what it found to OUT. 0 when they work, else 1. */
 	int (*check)(const struct cfg *cfg, FILE *out);
+	/* What a command that came another way (the API, a console) posts to the team,
+	 * inside its transaction; NULL: nothing. */
+	int (*team_card)(struct store *st, const struct cfg *cfg, const struct cmd_reply *r, time_t now);
 };
 
 /* The front end CFG turns on, or NULL (the console serves). */

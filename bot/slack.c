@@ -154,6 +154,28 @@ static const struct store_interview *subject(const struct cmd_reply *r)
 	return r->kind == REPLY_INTERVIEW && r->nitems > 0 ? &r->items[0] : NULL;
 }
 
+/* The card of R's interview when R made, moved or cancelled one, to channel CH
+ * (NULL: the job's, else [slack] channel, else none). */
+static int post_card(struct store *st, const struct cfg *cfg, const struct cmd_reply *r, const char *ch, time_t now)
+{
+	const struct store_interview *iv = subject(r);
+	int moved = strcmp(r->command, "schedule") == 0 || strcmp(r->command, "next") == 0 ||
+	            strcmp(r->command, "reschedule") == 0 || strcmp(r->command, "cancel") == 0;
+	if (!iv || !moved)
+		return 0;
+	const char *team = cfg_slack_channel(cfg, iv->job_title);
+	ch = *team ? team : ch;
+	if (!ch || !*ch)
+		return 0;
+	return slack_queue(st, "card", "chat.postMessage", ch, NULL, iv->id, slack_card_message(st, cfg->timezone, iv, ch),
+	                   now);
+}
+
+int slack_team_card(struct store *st, const struct cfg *cfg, const struct cmd_reply *r, time_t now)
+{
+	return post_card(st, cfg, r, NULL, now);
+}
+
 /* Inside the command's transaction: the card posted to the team (a command), or the
  * card the button or form came from updated in place. */
 static int on_change(struct store *st, const struct cmd_reply *r, void *arg)
@@ -163,17 +185,11 @@ static int on_change(struct store *st, const struct cmd_reply *r, void *arg)
 	if (!iv)
 		return 0;
 	if (x->ts && x->ts[0]) {
-		cJSON *msg = slack_card_message(x->sl->app->st, x->sl->app->cfg.timezone, iv, x->channel);
+		cJSON *msg = slack_card_message(st, x->sl->app->cfg.timezone, iv, x->channel);
 		cJSON_AddStringToObject(msg, "ts", x->ts);
 		return slack_queue(st, "card", "chat.update", x->channel, NULL, iv->id, msg, x->now);
 	}
-	int moved = strcmp(r->command, "schedule") == 0 || strcmp(r->command, "next") == 0 ||
-	            strcmp(r->command, "reschedule") == 0 || strcmp(r->command, "cancel") == 0;
-	if (!x->post_card || !moved)
-		return 0;
-	const char *ch = cfg_slack_channel(&x->sl->app->cfg, iv->job_title);
-	ch = *ch ? ch : x->channel;
-	return slack_queue(st, "card", "chat.postMessage", ch, NULL, iv->id, slack_card_message(x->sl->app->st, x->sl->app->cfg.timezone, iv, ch), x->now);
+	return x->post_card ? post_card(st, &x->sl->app->cfg, r, x->channel, x->now) : 0;
 }
 
 /* Runs TEXT as the Slack user of X; fills R. */

@@ -16,10 +16,16 @@
 #include <stddef.h>
 
 #include "bot/app.h"
+#include "commands/cmd.h"
 
 /* Runs the Slack front end, the mail sender and the clock until *STOP becomes
  * non-zero (a signal handler sets it). Returns 0, or 1 after a fatal error (logged). */
 int slack_run(struct app *app, volatile int *stop);
+
+/* For a command that did not come from Slack (the HTTP API, a console): inside its
+ * transaction, the card of the interview it made, moved or cancelled, posted to the
+ * job's channel or [slack] channel (none when neither is set). 0, or <0 (store). */
+int slack_team_card(struct store *st, const struct cfg *cfg, const struct cmd_reply *r, time_t now);
 
 /* Decodes the text of a slash command as Slack escapes it: <mailto:a@b|a@b> and
  * <https://x|label> become the address or URL, &amp; &lt; &gt; outside <...> become

@@ -1939,6 +1939,22 @@ def case_ops(binary):
         card = wait_api(fake, "chat.postMessage", s, lambda e: e["response"].get("ok"))
         T.eq("after the reload: the card goes to the new [slack] channel %s" % new_ch, [new_ch],
              [e["body"].get("channel") for e in card])
+        # a command through the HTTP API posts its card to the team as a slash command does
+        token = subprocess.run([binary, "-c", d.cfg, "api-token", "rita"], capture_output=True, text=True,
+                               env=daemon_env(), timeout=20).stdout.strip()
+        s = fake.seq()
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        c.request("POST", "/api/v1/interviews/2/cancel", body=json.dumps({"reason": "the API cancels"}),
+                  headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+        r = c.getresponse()
+        answer = json.loads(r.read() or b"{}")
+        c.close()
+        T.eq("API cancel of #2: 200, cancelled", (200, "cancelled"),
+             (r.status, ((answer.get("data") or {}).get("interview") or {}).get("status")))
+        card = wait_api(fake, "chat.postMessage", s, lambda e: e["response"].get("ok"))
+        T.eq("the API's cancel posts #2's card to %s" % new_ch, [new_ch], [e["body"].get("channel") for e in card])
+        T.check("... a card that says cancelled", card and "ancel" in json.dumps(card[0]["body"]), "cancelled",
+                card[:1])
         T.check("the daemon is alive", d.alive(), "running", d.stderr()[-400:])
         st, j, raw = healthz(port)
         T.eq("at the end: /healthz 200", 200, st)
