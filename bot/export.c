@@ -107,12 +107,7 @@ static int one(struct app *app, const char *format, const struct store_interview
 
 int export_write(struct app *app, const char *format, FILE *out, char *err, size_t errlen)
 {
-	int64_t max = store_interview_max_id(app->st);
 	char *head = NULL;
-	if (max < 0) {
-		snprintf(err, errlen, "%s", store_error(app->st));
-		return -1;
-	}
 	if (format[0] == 'c')
 		fputs(csv_head, out);
 	else if (format[0] == 'j')
@@ -120,8 +115,10 @@ int export_write(struct app *app, const char *format, FILE *out, char *err, size
 	else if ((head = ics_feed("Interviews", NULL, 0)) && strstr(head, "END:VCALENDAR"))
 		fwrite(head, 1, (size_t)(strstr(head, "END:VCALENDAR") - head), out);
 	free(head);
-	if (store_begin_read(app->st) < 0) {
+	int64_t max = store_begin_read(app->st) < 0 ? -1 : store_interview_max_id(app->st); /* in the snapshot */
+	if (max < 0) {
 		snprintf(err, errlen, "%s", store_error(app->st));
+		store_rollback(app->st);
 		return -1;
 	}
 	int rc = 0, first = 1;

@@ -4,6 +4,7 @@
 #include "commands/access.h"
 #include "commands/digest.h"
 #include "mail/ics.h"
+#include "mail/notice.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,11 +17,10 @@ struct ev_text {
 	struct ics_person who[STORE_PANEL_MAX + 1];
 };
 
-static void describe(const struct store_interview *iv, struct ev_text *t, const char *instance, const char *domain)
+static void describe(const struct app *app, const struct store_interview *iv, struct ev_text *t, const char *instance)
 {
 	size_t used = 0;
-	snprintf(t->uid, sizeof t->uid, "interview-%lld.%s@%s", (long long)(iv->root_id ? iv->root_id : iv->id), instance,
-	         domain);
+	notice_uid(app->cfg.mail_from, instance, iv->root_id ? iv->root_id : iv->id, t->uid, sizeof t->uid);
 	snprintf(t->summary, sizeof t->summary, "Interview: %s%s%s%s, round %d", iv->candidate_name,
 	         iv->job_title[0] ? " (" : "", iv->job_title, iv->job_title[0] ? ")" : "", iv->round);
 	used += (size_t)snprintf(t->description, sizeof t->description, "#%lld, %s, %d minutes, %s.", (long long)iv->id,
@@ -37,9 +37,7 @@ static void describe(const struct store_interview *iv, struct ev_text *t, const 
 char *feed_calendar(const struct app *app, struct store *st, const char *name, const struct store_interview *ivs,
                     int n, time_t now)
 {
-	char instance[64], domain[STORE_EMAIL_MAX + 1];
-	const char *at = strrchr(app->cfg.mail_from, '@');
-	snprintf(domain, sizeof domain, "%.*s", at ? (int)strcspn(at + 1, ">") : 9, at ? at + 1 : "localhost");
+	char instance[64];
 	if (store_instance(st, instance, sizeof instance) < 0)
 		return NULL;
 	struct ics_invite *evs = calloc((size_t)n + 1, sizeof *evs);
@@ -50,7 +48,7 @@ char *feed_calendar(const struct app *app, struct store *st, const char *name, c
 			const struct store_interview *iv = &ivs[i];
 			struct ev_text *t = &texts[i];
 			int count = 0;
-			describe(iv, t, instance, domain);
+			describe(app, iv, t, instance);
 			t->who[count++] = (struct ics_person){iv->candidate_name, iv->candidate_email};
 			for (int k = 0; k < iv->npanel; k++)
 				if (iv->panel[k].email[0])

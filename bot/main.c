@@ -372,16 +372,24 @@ static int cmd_ingest(const char *config, int argc, char **argv)
 	return res.outcome == IN_FAILED ? 75 : 0;
 }
 
+/* The recruiter or interviewer HANDLE (mail-address, the token commands); 0 found, -1
+ * said why. */
+static int known_person(struct app *app, const char *handle, struct store_person *p)
+{
+	int found = store_person_by_handle(app->st, handle, p);
+	if (found == 1 && p->role != ROLE_NONE)
+		return 0;
+	fprintf(stderr, "interviewd: %s: %s\n", handle,
+	        found < 0 ? store_error(app->st) : "no recruiter or interviewer has this handle");
+	return -1;
+}
+
 static int print_address(struct app *app, const char *handle)
 {
 	struct store_person p;
 	char addr[STORE_EMAIL_MAX + 64];
-	int found = store_person_by_handle(app->st, handle, &p);
-	if (found <= 0 || p.role == ROLE_NONE) {
-		fprintf(stderr, "interviewd: %s: %s\n", handle,
-		        found < 0 ? store_error(app->st) : "no recruiter or interviewer has this handle");
+	if (known_person(app, handle, &p) < 0)
 		return -1;
-	}
 	if (bymail_tag_address(app->st, &app->in, p.id, addr, sizeof addr) < 0) {
 		fprintf(stderr, "interviewd: %s: the reply address %s cannot take a tag\n", handle, app->in.reply_address);
 		return -1;
@@ -410,17 +418,6 @@ static int cmd_address(const char *config, int argc, char **argv)
 		rc |= print_address(&app, app.cfg.people[i].handle);
 	app_close(&app);
 	return rc ? 1 : 0;
-}
-
-/* The person HANDLE, for the token commands; 0 found, -1 said why. */
-static int token_person(struct app *app, const char *handle, struct store_person *p)
-{
-	int found = store_person_by_handle(app->st, handle, p);
-	if (found == 1 && p->role != ROLE_NONE)
-		return 0;
-	fprintf(stderr, "interviewd: %s: %s\n", handle,
-	        found < 0 ? store_error(app->st) : "no recruiter or interviewer has this handle");
-	return -1;
 }
 
 /* api-token and feed-url: KIND 'a' or 'f'/'t'. */
@@ -459,7 +456,7 @@ static int cmd_token(const char *config, int argc, char **argv, char kind, const
 	if (team && !known) {
 		fprintf(stderr, "interviewd: no team channel [digest.%s] in %s\n", who,
 		        app.cfg.path[0] ? app.cfg.path : "the config");
-	} else if (!team && token_person(&app, who, &p) < 0) {
+	} else if (!team && known_person(&app, who, &p) < 0) {
 		/* said why */
 	} else if (kind == 'f' && !app.feed_base[0]) {
 		fprintf(stderr, "interviewd: calendar feeds are served by the HTTP endpoint: set [http] listen first\n");

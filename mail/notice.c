@@ -77,6 +77,14 @@ static void split_from(struct notices *n, const char *from)
 	snprintf(n->domain, sizeof n->domain, "%s", at ? at + 1 : "localhost");
 }
 
+void notice_uid(const char *from, const char *instance, int64_t root, char *buf, size_t len)
+{
+	char addr[STORE_EMAIL_MAX + 1];
+	notice_address(from, addr, sizeof addr);
+	const char *at = strrchr(addr, '@');
+	snprintf(buf, len, "interview-%lld.%s@%s", (long long)root, instance, at ? at + 1 : "localhost");
+}
+
 static const char *builtin(const char *name)
 {
 	for (int i = 0; mail_templates[2 * i]; i++)
@@ -439,8 +447,7 @@ static char *build(struct notices *n, const struct store_outbox_row *row, const 
 	if (filled && invites) {
 		fill_vars(n, e, &t, vars);
 		describe(e, t.panel, description, sizeof description);
-		snprintf(uid, sizeof uid, "interview-%lld.%s@%s", (long long)(e->iv.root_id ? e->iv.root_id : e->iv.id),
-		         instance, n->domain);
+		notice_uid(n->from_addr, instance, e->iv.root_id ? e->iv.root_id : e->iv.id, uid, sizeof uid);
 		if (!(ics = invite(n, e, uid, now, description)))
 			snprintf(err, errlen, "out of memory");
 	}

@@ -36,5 +36,8 @@ char *notice_compose(struct notices *n, struct store *st, const struct store_out
 void notice_address(const char *from, char *buf, size_t len);
 /* The same: the address replies go to, lower case, without a +detail. */
 void notice_reply_address(const char *from, char *buf, size_t len);
+/* The iCalendar UID of the interview chain ROOT (its first interview's id), the same in
+ * every invite and every feed: "interview-ROOT.INSTANCE@DOMAIN", DOMAIN that of FROM. */
+void notice_uid(const char *from, const char *instance, int64_t root, char *buf, size_t len);
 
 #endif
