@@ -64,6 +64,9 @@ import time
 import urllib.parse
 import zoneinfo
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from children import CHILDREN, on_signal, stop, stop_all  # noqa: E402
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 SDK_DIR = os.path.join(ROOT, "tests", "bench", "matrix_sdk")
 FAKE = os.path.join(ROOT, "tests", "matrix", "fake_matrix.py")
@@ -77,7 +80,6 @@ SEED_SCHEDULES = 20
 SLOW_FAKE_MS = 10.0
 MIX = ["schedule"] * 8 + ["list today"] * 3 + ["list week"] * 3 + ["show"] * 3 + ["stats"] * 2 + ["candidate"]
 
-CHILDREN = []
 
 
 # ------------------------------------------------------------------ children and signals
@@ -105,32 +107,6 @@ def spawn(argv, env=None, cwd=None, log_path=None):
             out.close()
     CHILDREN.append(proc)
     return proc
-
-
-def stop(proc, grace=3.0):
-    """SIGTERM to the child's group, SIGKILL after `grace` seconds."""
-    if proc.poll() is None:
-        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 2.0)):
-            try:
-                os.killpg(proc.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                proc.wait(timeout=wait)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-    if proc in CHILDREN:
-        CHILDREN.remove(proc)
-
-
-def stop_all():
-    for proc in list(CHILDREN):
-        stop(proc, grace=1.0)
-
-
-def on_signal(signum, _frame):
-    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def read_line(proc, timeout, want):

@@ -78,6 +78,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from children import CHILDREN, on_signal, stop, stop_all  # noqa: E402
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 FAKE = os.path.join(ROOT, "tests", "slack", "fake_slack.py")
 MAIL_DIR = os.path.join(ROOT, "tests", "mail")
@@ -97,7 +100,6 @@ CONTENDED = 25.0  # % of a core taken by other processes during a load: its numb
 REQUEST_TIMEOUT_S = 10.0
 HZ = os.sysconf("SC_CLK_TCK")
 
-CHILDREN = []
 NOTES = []  # lines printed under the tables
 
 
@@ -125,34 +127,6 @@ def spawn(argv, env, cwd, log_path, stdout=subprocess.DEVNULL):
                                 start_new_session=True, preexec_fn=die_with_parent)
     CHILDREN.append(proc)
     return proc
-
-
-def stop(proc, grace=15.0):
-    """SIGTERM to the child's group, SIGKILL after GRACE seconds; the seconds it took to exit."""
-    t0 = time.monotonic()
-    if proc.poll() is None:
-        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 3.0)):
-            try:
-                os.killpg(proc.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                proc.wait(timeout=wait)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-    if proc in CHILDREN:
-        CHILDREN.remove(proc)
-    return time.monotonic() - t0
-
-
-def stop_all():
-    for proc in list(CHILDREN):
-        stop(proc, grace=2.0)
-
-
-def on_signal(signum, _frame):
-    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def tail(path, n=12):
@@ -909,7 +883,7 @@ def api_phase(args, st, tmp):
         return {"error": str(exc)}
     finally:
         if proc:
-            stop(proc)
+            stop(proc, grace=15.0, kill_wait=3.0)
         notify.close()
 
 
@@ -953,7 +927,7 @@ def start_phase(args, st, tmp):
                     if got:
                         health.append((got[0] - t0) * 1000)
                 finally:
-                    exits.append(stop(proc) * 1000)
+                    exits.append(stop(proc, grace=15.0, kill_wait=3.0) * 1000)
                 if proc.returncode not in (0, None):
                     NOTES.append(f"- start-up run {k + 1} on the {label} exited with {proc.returncode} after SIGTERM")
             rows[label] = {"ready": ready, "health": health, "exit": exits}
@@ -1045,7 +1019,7 @@ def rss_phase(args, st, tmp):
                     "parts": ", ".join(f"{k} {v.get('state')}" for k, v in parts.items())})
                 say(f"idle, {label}: VmRSS {s.get('VmRSS', 0) / 1024:.1f} MiB, parts: {out['rows'][-1]['parts']}")
             finally:
-                stop(proc)
+                stop(proc, grace=15.0, kill_wait=3.0)
             with open(log, errors="replace") as fh:
                 bad = [line.strip() for line in fh if "level=error" in line]
             if bad:
@@ -1058,7 +1032,7 @@ def rss_phase(args, st, tmp):
     finally:
         notify.close()
         if fake:
-            stop(fake.proc)
+            stop(fake.proc, grace=15.0, kill_wait=3.0)
         if mail:
             mail.stop()
 
@@ -1210,7 +1184,7 @@ def main(argv):
         if not args.skip_rss:
             rss = rss_phase(args, st, tmp)
     finally:
-        stop_all()
+        stop_all(grace=2.0)
         if args.keep:
             say(f"kept {tmp}")
         else:
@@ -1231,6 +1205,6 @@ if __name__ == "__main__":
     try:
         sys.exit(main(sys.argv[1:]))
     except KeyboardInterrupt as exc:
-        stop_all()
+        stop_all(grace=2.0)
         say(f"interrupted ({exc})")
         sys.exit(130)
