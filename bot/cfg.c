@@ -37,6 +37,11 @@ struct key {
 	int secret;           /* may be given as NAME_env = "VARIABLE"; masked when printed */
 };
 
+/* The kinds held in a long long, and the array kinds; every other kind is a string. */
+static int is_number(enum kind k) { return k == K_INT || k == K_BOOL || k == K_SPAN || k == K_CLOCK; }
+static int is_array(enum kind k) { return k == K_SPANS || k == K_DAYS || k == K_WORDS; }
+static int is_text(enum kind k) { return !is_number(k) && !is_array(k); }
+
 #define S(field, kind) {#field, kind, offsetof(struct cfg, field), sizeof(((struct cfg *)0)->field), 0, 0, 0}
 #define KEY(name, field, kind) {name, kind, offsetof(struct cfg, field), sizeof(((struct cfg *)0)->field), 0, 0, 0}
 #define P(field, kind) {#field, kind, offsetof(struct cfg_person, field), sizeof(((struct cfg_person *)0)->field), 0, 0, 0}
@@ -431,7 +436,7 @@ static int set_value(const struct key *k, void *base, const struct toml_kv *kv, 
 {
 	const struct toml_value *v = kv->value;
 	char *dst = (char *)base + k->off;
-	if (k->kind == K_SPANS || k->kind == K_DAYS || k->kind == K_WORDS)
+	if (is_array(k->kind))
 		return set_array(k, dst, kv, file, err, errlen);
 	if (k->kind == K_BOOL || k->kind == K_SPAN || k->kind == K_CLOCK)
 		return set_number(k, dst, kv, file, err, errlen);
@@ -742,10 +747,6 @@ int cfg_load(const char *path, struct cfg *cfg, char *err, size_t errlen)
 	return rc;
 }
 
-static int is_text(enum kind k)
-{
-	return k != K_INT && k != K_BOOL && k != K_SPAN && k != K_CLOCK && k != K_SPANS && k != K_DAYS && k != K_WORDS;
-}
 
 /* [slack] channel is read for each card, so it changes live although [slack] does not. */
 static int key_live(const struct section *s, const struct key *k)
@@ -869,11 +870,11 @@ static void print_keys(FILE *out, const struct key *keys, const void *base)
 {
 	for (const struct key *k = keys; k->name; k++) {
 		const char *v = (const char *)base + k->off;
-		if (k->kind == K_SPANS || k->kind == K_DAYS || k->kind == K_WORDS) {
+		if (is_array(k->kind)) {
 			print_array(out, k, v);
 			continue;
 		}
-		if (k->kind == K_INT || k->kind == K_BOOL || k->kind == K_SPAN || k->kind == K_CLOCK) {
+		if (is_number(k->kind)) {
 			print_number(out, k, *(const long long *)(const void *)v);
 			continue;
 		}
